@@ -1,0 +1,616 @@
+//! [`Client`], its builder, and the sans-IO halves of a call: [`Client::build_request`]
+//! and [`decode_response`].
+
+use std::any::type_name;
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
+use http::{Method, StatusCode, Uri};
+use serde::Deserialize;
+
+use crate::error::{ApiError, ConfigError, Error, ErrorCode, InvalidRequest};
+use crate::meta::{ResponseMeta, WithMeta};
+use crate::method::SlackMethod;
+use crate::token::Token;
+use crate::transport::{HttpRequest, HttpResponse, Transport};
+
+/// Slack's Web API base URL, the default [`ClientBuilder::api_url`].
+pub const DEFAULT_API_URL: &str = "https://slack.com/api/";
+
+/// The `User-Agent` every request carries (after any custom one): crate name and version.
+pub const USER_AGENT_VALUE: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// How much of an unexpected body an error keeps as evidence.
+const SNIPPET_BYTES: usize = 256;
+
+/// A Slack Web API client over a [`Transport`].
+///
+/// Cheap to share: `Client` is `Send + Sync` when its transport is, and every method takes
+/// `&self`, so one client (in an `Arc`, or borrowed by scoped threads) serves a whole
+/// service. Everything per-client (URL prefix, the `Authorization` header, `User-Agent`) is
+/// prepared once, when the client is made.
+///
+/// ```
+/// use slack_sessions::{Client, FakeTransport, InvalidateRequest, ResetRequest};
+///
+/// let fake = FakeTransport::new();
+/// fake.push_json(200, r#"{"ok": true}"#).push_json(200, r#"{"ok": true}"#);
+/// let client = Client::with_transport("xoxp-test", fake.clone());
+///
+/// // A stolen laptop: log the user out of every web session...
+/// client.send(&ResetRequest::new("W123").web_only(true))?;
+/// // ...or kill one session you know the id of.
+/// client.send(&InvalidateRequest::for_user("W123", 1112275520242))?;
+/// assert_eq!(fake.requests().len(), 2);
+/// # Ok::<(), slack_sessions::Error>(())
+/// ```
+pub struct Client<T> {
+    token: Token,
+    /// The `Authorization` header, or why the token cannot be used.
+    auth: Result<HeaderValue, &'static str>,
+    api_url: String,
+    user_agent: HeaderValue,
+    transport: T,
+}
+
+impl<T: Transport> Client<T> {
+    /// A client with Slack's API URL and default settings over `transport`.
+    ///
+    /// Never fails: a token that cannot be used (empty, or with whitespace or control
+    /// characters) makes every [`send`](Client::send) return [`Error::Config`] before any
+    /// I/O. Use [`Client::builder`] to be told at once.
+    pub fn with_transport(token: impl Into<Token>, transport: T) -> Self {
+        let token = token.into();
+        Client {
+            auth: auth_header(&token),
+            token,
+            api_url: DEFAULT_API_URL.to_owned(),
+            user_agent: HeaderValue::from_static(USER_AGENT_VALUE),
+            transport,
+        }
+    }
+
+    /// Calls the method and returns its typed response.
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`]: `InvalidRequest` or `Config` before anything is sent;
+    /// `Transport` when no answer came; `RateLimited`, `Http`, `Decode` or `Api` for an
+    /// answer that is not a success.
+    pub fn send<R: SlackMethod>(&self, request: &R) -> Result<R::Response, Error> {
+        self.send_with_meta(request).map(|answer| answer.response)
+    }
+
+    /// Like [`send`](Client::send), and also returns the answer's [`ResponseMeta`]:
+    /// request id, scope headers, warnings, attempts. On failure the same is on the
+    /// error ([`Error::meta`]).
+    ///
+    /// # Errors
+    ///
+    /// As for [`send`](Client::send).
+    pub fn send_with_meta<R: SlackMethod>(&self, request: &R) -> Result<WithMeta<R::Response>, Error> {
+        let http_request = self.build_request(request)?;
+        let response = self.transport.send(http_request).map_err(Error::Transport)?;
+        decode_response::<R>(&response).map_err(|e| self.scrub(e))
+    }
+
+    /// Builds the exact HTTP request [`send`](Client::send) would hand to the transport,
+    /// without sending it: for dry runs, for async users who bring their own I/O, and
+    /// for benchmarks. Pair it with [`decode_response`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] when the request fails its checks, [`Error::Config`]
+    /// when the token cannot be used.
+    pub fn build_request<R: SlackMethod>(&self, request: &R) -> Result<HttpRequest, Error> {
+        let auth = match &self.auth {
+            Ok(value) => value.clone(),
+            Err(reason) => return Err(Error::Config(ConfigError::new(*reason))),
+        };
+        request.validate().map_err(Error::InvalidRequest)?;
+        let body = serde_urlencoded::to_string(request).map_err(|e| {
+            Error::InvalidRequest(InvalidRequest::new(
+                R::NAME,
+                "(form)",
+                format!("cannot be encoded as form fields: {e}"),
+            ))
+        })?;
+        let mut url = String::with_capacity(self.api_url.len() + R::NAME.len());
+        url.push_str(&self.api_url);
+        url.push_str(R::NAME);
+        let uri = Uri::try_from(url).map_err(|_| {
+            Error::InvalidRequest(InvalidRequest::new(
+                R::NAME,
+                "(method name)",
+                "does not form a valid URL path",
+            ))
+        })?;
+
+        let mut http_request = http::Request::new(body.into_bytes());
+        *http_request.method_mut() = Method::POST;
+        *http_request.uri_mut() = uri;
+        let headers = http_request.headers_mut();
+        headers.reserve(4);
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(CONTENT_TYPE, FORM);
+        headers.insert(ACCEPT, JSON);
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        Ok(http_request)
+    }
+
+    /// The transport, e.g. to read what a [`FakeTransport`](crate::FakeTransport) recorded.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The API base URL every method name is appended to (always ends in `/`).
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    /// Replaces any copy of the token in the evidence an error keeps from a body: a
+    /// misbehaving server or proxy may echo the request back.
+    fn scrub(&self, mut error: Error) -> Error {
+        let secret = self.token.secret();
+        if secret.is_empty() {
+            return error;
+        }
+        if let Error::Http { body_snippet, .. } | Error::Decode { body_snippet, .. } = &mut error {
+            if body_snippet.contains(secret) {
+                *body_snippet = body_snippet.replace(secret, "[redacted]");
+            }
+        }
+        error
+    }
+}
+
+fn auth_header(token: &Token) -> Result<HeaderValue, &'static str> {
+    token.check()?;
+    let mut value = HeaderValue::try_from(format!("Bearer {}", token.secret()))
+        .map_err(|_| "the token cannot be sent in an HTTP header")?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+impl<T: fmt::Debug> fmt::Debug for Client<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("token", &self.token)
+            .field("api_url", &self.api_url)
+            .field("user_agent", &self.user_agent)
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+/// The placeholder transport of a [`ClientBuilder`] that was not given one: `build()`
+/// makes a [`UreqTransport`](crate::UreqTransport) from the builder's settings (feature
+/// **`ureq`**). Without that feature, call [`ClientBuilder::transport`] before `build()`.
+#[derive(Debug, Clone, Default)]
+pub struct DefaultTransport {
+    #[cfg(feature = "ureq")]
+    ureq: crate::transport::ureq::UreqTransportBuilder,
+}
+
+impl Client<DefaultTransport> {
+    /// Starts a [`ClientBuilder`]: API URL, timeout, user agent, transport.
+    pub fn builder(token: impl Into<Token>) -> ClientBuilder<DefaultTransport> {
+        ClientBuilder {
+            settings: Settings {
+                token: token.into(),
+                api_url: None,
+                user_agent: None,
+            },
+            transport: DefaultTransport::default(),
+        }
+    }
+}
+
+#[cfg(feature = "ureq")]
+impl Client<crate::UreqTransport> {
+    /// A client for Slack's API over a default [`UreqTransport`](crate::UreqTransport).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the token cannot be used.
+    pub fn new(token: impl Into<Token>) -> Result<Self, Error> {
+        Client::builder(token).build()
+    }
+
+    /// A client from the environment: the token from `SLACK_TOKEN`, and the API URL from
+    /// `SLACK_API_URL` when set (for a test server or a gateway).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `SLACK_TOKEN` is unset or unusable, or `SLACK_API_URL` is
+    /// not a usable URL.
+    pub fn from_env() -> Result<Self, Error> {
+        let token = std::env::var("SLACK_TOKEN").map_err(|_| {
+            Error::Config(ConfigError::new("SLACK_TOKEN is not set (or not valid UTF-8)"))
+        })?;
+        let mut builder = Client::builder(token);
+        if let Ok(url) = std::env::var("SLACK_API_URL") {
+            builder = builder.api_url(url);
+        }
+        builder.build()
+    }
+}
+
+/// Sets up a [`Client`]; from [`Client::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use slack_sessions::{Client, FakeTransport};
+///
+/// let client = Client::builder("xoxp-test")
+///     .api_url("http://127.0.0.1:8080/api")
+///     .user_agent("incident-bot/2.1")
+///     .transport(FakeTransport::new())
+///     .build()?;
+/// assert_eq!(client.api_url(), "http://127.0.0.1:8080/api/");
+/// # Ok::<(), slack_sessions::Error>(())
+/// ```
+///
+/// Settings of the built-in ureq transport (`timeout`, `proxy`, …) are available until
+/// [`transport`](ClientBuilder::transport) replaces it; a custom transport is configured
+/// on its own.
+#[derive(Debug)]
+#[must_use = "a builder does nothing until build() is called"]
+pub struct ClientBuilder<T> {
+    settings: Settings,
+    transport: T,
+}
+
+/// What a [`ClientBuilder`] holds besides the transport.
+#[derive(Debug)]
+struct Settings {
+    token: Token,
+    api_url: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl<T> ClientBuilder<T> {
+    /// The API base URL (default `https://slack.com/api/`); a missing trailing `/` is
+    /// added. `http://` is accepted only for loopback hosts (`127.0.0.0/8`, `::1`,
+    /// `localhost`), so the token never crosses a network in clear text.
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.settings.api_url = Some(url.into());
+        self
+    }
+
+    /// Your application's `User-Agent`; the crate's own (`slack-sessions/VERSION`) is
+    /// appended to it.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.settings.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sends through `transport` instead of the built-in one.
+    pub fn transport<U: Transport>(self, transport: U) -> ClientBuilder<U> {
+        ClientBuilder {
+            settings: self.settings,
+            transport,
+        }
+    }
+}
+
+impl Settings {
+    fn finish<U: Transport>(self, transport: U) -> Result<Client<U>, Error> {
+        let auth = auth_header(&self.token);
+        if let Err(reason) = auth {
+            return Err(Error::Config(ConfigError::new(reason)));
+        }
+        let api_url = match &self.api_url {
+            Some(url) => normalize_api_url(url)?,
+            None => DEFAULT_API_URL.to_owned(),
+        };
+        let user_agent = match &self.user_agent {
+            None => HeaderValue::from_static(USER_AGENT_VALUE),
+            Some(custom) => HeaderValue::try_from(format!("{} {USER_AGENT_VALUE}", custom.trim()))
+                .map_err(|e| {
+                    Error::Config(
+                        ConfigError::new("the user agent contains characters not allowed in an HTTP header")
+                            .with_source(e),
+                    )
+                })?,
+        };
+        Ok(Client {
+            token: self.token,
+            auth,
+            api_url,
+            user_agent,
+            transport,
+        })
+    }
+}
+
+impl<T: Transport> ClientBuilder<T> {
+    /// Builds the client over the given transport.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the token cannot be used (empty, whitespace or control
+    /// characters), the API URL is not `https://` (or `http://` to a loopback host), or
+    /// the user agent is not a valid header value.
+    pub fn build(self) -> Result<Client<T>, Error> {
+        self.settings.finish(self.transport)
+    }
+}
+
+#[cfg(feature = "ureq")]
+impl ClientBuilder<DefaultTransport> {
+    /// Bound on one whole attempt (connect, send, wait, read) of the built-in transport.
+    /// Without it, each phase has its own bound; see
+    /// [`UreqTransportBuilder`](crate::UreqTransportBuilder).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.transport.ureq = self.transport.ureq.call_timeout(Some(timeout));
+        self
+    }
+
+    /// Sends through this HTTP proxy (`http://host:port`; HTTPS is tunnelled with
+    /// `CONNECT`).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.transport.ureq = self.transport.ureq.proxy(url);
+        self
+    }
+
+    /// Uses `ALL_PROXY` / `HTTPS_PROXY` / `HTTP_PROXY` and `NO_PROXY` when `yes`.
+    pub fn proxy_from_env(mut self, yes: bool) -> Self {
+        self.transport.ureq = self.transport.ureq.proxy_from_env(yes);
+        self
+    }
+
+    /// The largest response body read, in bytes (default 1 MiB).
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.transport.ureq = self.transport.ureq.max_response_bytes(limit);
+        self
+    }
+
+    /// Replaces all built-in transport settings at once.
+    pub fn ureq_settings(mut self, settings: crate::UreqTransportBuilder) -> Self {
+        self.transport.ureq = settings;
+        self
+    }
+
+    /// Builds the client over a new [`UreqTransport`](crate::UreqTransport).
+    ///
+    /// # Errors
+    ///
+    /// As for the generic `build`, and when the proxy URL is not usable.
+    pub fn build(self) -> Result<Client<crate::UreqTransport>, Error> {
+        let transport = self.transport.ureq.build()?;
+        self.settings.finish(transport)
+    }
+}
+
+/// Checks an API base URL and gives it a trailing slash.
+fn normalize_api_url(url: &str) -> Result<String, Error> {
+    let bad = |why: &str| Error::Config(ConfigError::new(format!("api url {url:?}: {why}")));
+    let uri: Uri = url.parse().map_err(|e| {
+        Error::Config(ConfigError::new(format!("api url {url:?} is not a valid URL")).with_source(e))
+    })?;
+    let host = uri.host().ok_or_else(|| bad("has no host"))?;
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") if is_loopback(host) => {}
+        Some("http") => {
+            return Err(bad(
+                "plain http is allowed only to a loopback host (127.0.0.0/8, ::1, localhost); use https",
+            ))
+        }
+        _ => return Err(bad("must start with https://")),
+    }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err(bad("must not carry credentials; the token is sent as a bearer header"));
+    }
+    if uri.query().is_some() {
+        return Err(bad("must not have a query string"));
+    }
+    let mut normalized = url.to_owned();
+    if !normalized.ends_with('/') {
+        normalized.push('/');
+    }
+    Ok(normalized)
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+/// Slack's answer envelope: the fields every method shares.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    ok: Option<bool>,
+    #[serde(borrow)]
+    error: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    warning: Option<Cow<'a, str>>,
+    needed: Option<String>,
+    provided: Option<String>,
+    response_metadata: Option<EnvelopeMetadata>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeMetadata {
+    #[serde(default)]
+    warnings: Vec<String>,
+}
+
+impl Envelope<'_> {
+    fn warnings(&mut self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        if let Some(top) = &self.warning {
+            all.extend(top.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_owned));
+        }
+        if let Some(meta) = self.response_metadata.as_mut() {
+            for w in meta.warnings.drain(..) {
+                if !all.contains(&w) {
+                    all.push(w);
+                }
+            }
+        }
+        all
+    }
+}
+
+/// Decodes Slack's answer to method `R`: the second, sans-IO half of a call.
+///
+/// Stages, in order: HTTP 429 is [`Error::RateLimited`] (with `Retry-After`); any other
+/// non-2xx status is [`Error::Api`] when the body is Slack's JSON error, else
+/// [`Error::Http`]; a 2xx body must be a JSON object with `"ok"`: `false` is
+/// [`Error::Api`], `true` decodes into `R::Response`. Anything else is
+/// [`Error::Decode`], keeping the status, the start of the body and the target type.
+///
+/// ```
+/// use slack_sessions::{decode_response, Error, ErrorCode, ResetRequest};
+///
+/// let answer = http::Response::builder()
+///     .status(200)
+///     .header("x-slack-req-id", "req-42")
+///     .body(br#"{"ok":false,"error":"user_not_found"}"#.to_vec())?;
+/// match decode_response::<ResetRequest>(&answer) {
+///     Err(Error::Api(e)) => {
+///         assert_eq!(e.code(), &ErrorCode::UserNotFound);
+///         assert_eq!(e.meta().request_id(), Some("req-42"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As described above.
+pub fn decode_response<R: SlackMethod>(response: &HttpResponse) -> Result<WithMeta<R::Response>, Error> {
+    let status = response.status();
+    let body = response.body();
+    let mut meta = ResponseMeta::from_headers(status, response.headers());
+    let envelope = serde_json::from_slice::<Envelope<'_>>(body);
+
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        if let Ok(mut env) = envelope {
+            meta.set_warnings(env.warnings());
+        }
+        return Err(Error::RateLimited {
+            retry_after: parse_retry_after(response.headers().get(RETRY_AFTER)),
+            method: R::NAME,
+            meta: Box::new(meta),
+        });
+    }
+
+    if !status.is_success() {
+        if let Ok(mut env) = envelope {
+            if env.ok == Some(false) {
+                if let Some(code) = env.error.take() {
+                    meta.set_warnings(env.warnings());
+                    return Err(api_error::<R>(code, env, meta));
+                }
+            }
+        }
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
+        return Err(Error::Http {
+            status,
+            method: R::NAME,
+            location,
+            body_snippet: snippet(body),
+            meta: Box::new(meta),
+        });
+    }
+
+    let decode_error = |reason: String, source: Option<serde_json::Error>, meta: ResponseMeta| Error::Decode {
+        method: R::NAME,
+        status,
+        target: type_name::<R::Response>(),
+        reason,
+        body_snippet: snippet(body),
+        source,
+        meta: Box::new(meta),
+    };
+
+    let mut env = match envelope {
+        Ok(env) => env,
+        Err(e) => {
+            let reason = if body.iter().all(u8::is_ascii_whitespace) {
+                "the body is empty".to_owned()
+            } else if e.is_syntax() || e.is_eof() {
+                "the body is not valid JSON".to_owned()
+            } else {
+                "the body is not a Slack JSON object".to_owned()
+            };
+            return Err(decode_error(reason, Some(e), meta));
+        }
+    };
+    meta.set_warnings(env.warnings());
+    match env.ok {
+        None => Err(decode_error("the answer has no \"ok\" field".to_owned(), None, meta)),
+        Some(false) => match env.error.take() {
+            Some(code) => Err(api_error::<R>(code, env, meta)),
+            None => Err(decode_error(
+                "the answer says \"ok\": false but gives no \"error\" code".to_owned(),
+                None,
+                meta,
+            )),
+        },
+        Some(true) => match serde_json::from_slice::<R::Response>(body) {
+            Ok(response) => Ok(WithMeta { response, meta }),
+            Err(e) => Err(decode_error(
+                "the successful answer does not have the expected fields".to_owned(),
+                Some(e),
+                meta,
+            )),
+        },
+    }
+}
+
+fn api_error<R: SlackMethod>(code: Cow<'_, str>, env: Envelope<'_>, meta: ResponseMeta) -> Error {
+    Error::Api(ApiError {
+        method: R::NAME,
+        code: ErrorCode::from_wire(&code),
+        needed: env.needed,
+        provided: env.provided,
+        meta: Box::new(meta),
+    })
+}
+
+/// `Retry-After` in seconds (Slack sends a whole number; a fraction is accepted). An
+/// HTTP date, a negative or an unreadable value gives `None`.
+pub(crate) fn parse_retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
+    let text = value?.to_str().ok()?.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let secs = text.parse::<f64>().ok()?;
+    if secs.is_finite() && secs >= 0.0 {
+        Duration::try_from_secs_f64(secs).ok()
+    } else {
+        None
+    }
+}
+
+fn snippet(body: &[u8]) -> String {
+    let mut end = body.len().min(SNIPPET_BYTES);
+    // Do not split a UTF-8 sequence at the cut.
+    while end < body.len() && end > 0 && (body[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    let mut text = String::from_utf8_lossy(&body[..end]).into_owned();
+    if end < body.len() {
+        text.push('…');
+    }
+    text
+}

@@ -1,0 +1,643 @@
+//! The one error type, [`Error`], and the pieces it is made of.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::meta::ResponseMeta;
+
+/// Everything that can go wrong with a call, one variant per stage that can fail.
+///
+/// Match on the variant to decide what to do:
+///
+/// ```
+/// use slack_sessions::{Error, ErrorCode};
+///
+/// fn explain(err: &Error) -> String {
+///     match err {
+///         Error::Api(api) if api.code() == &ErrorCode::MissingScope => {
+///             format!("grant the token {}", api.needed().unwrap_or("the admin.users:write scope"))
+///         }
+///         Error::Api(api) => format!("Slack refused: {}", api.code()),
+///         Error::RateLimited { retry_after, .. } => format!("slow down, retry after {retry_after:?}"),
+///         Error::InvalidRequest(bad) => format!("fix field `{}`", bad.field()),
+///         other => other.to_string(),
+///     }
+/// }
+/// # let _ = explain;
+/// ```
+///
+/// Messages are lowercase without trailing punctuation; a wrapped error is reachable
+/// through [`std::error::Error::source`] and not repeated in the message. Nothing
+/// here ever contains the token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Slack answered `"ok": false` with an error code.
+    #[error(transparent)]
+    Api(ApiError),
+
+    /// Slack answered HTTP 429: the method's rate limit is exhausted for now.
+    ///
+    /// Returned only when the client's retry policy gave up (or is
+    /// [`RetryPolicy::none`](crate::RetryPolicy::none)).
+    #[error("{method} was rate limited by Slack (HTTP 429){}", fmt_retry_after(*.retry_after))]
+    RateLimited {
+        /// The wait Slack asked for in `Retry-After`, when it sent a usable one.
+        retry_after: Option<Duration>,
+        /// The Slack method that was called.
+        method: &'static str,
+        /// Request id, warnings and headers of the answer.
+        meta: Box<ResponseMeta>,
+    },
+
+    /// A non-2xx answer that is not a Slack JSON error (an HTML error page from a proxy,
+    /// a redirect, a bare 5xx).
+    #[error("{method} got HTTP {status}{}{}", fmt_location(.location), fmt_snippet(.body_snippet))]
+    Http {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The Slack method that was called.
+        method: &'static str,
+        /// The `Location` header of a redirect (redirects are never followed, so that the
+        /// token never travels to another host).
+        location: Option<String>,
+        /// The start of the body (at most 256 bytes, lossy UTF-8), as evidence.
+        body_snippet: String,
+        /// Request id, warnings and headers of the answer.
+        meta: Box<ResponseMeta>,
+    },
+
+    /// The answer was not the JSON this crate expected for the method.
+    #[error("could not decode the answer to {method} (HTTP {status}) as {target}: {reason}{}", fmt_snippet(.body_snippet))]
+    Decode {
+        /// The Slack method that was called.
+        method: &'static str,
+        /// The HTTP status of the answer.
+        status: StatusCode,
+        /// The Rust type the body was decoded into.
+        target: &'static str,
+        /// What was wrong, in words.
+        reason: String,
+        /// The start of the body (at most 256 bytes, lossy UTF-8), as evidence.
+        body_snippet: String,
+        /// The JSON error, when the body was not valid JSON of the expected shape.
+        #[source]
+        source: Option<serde_json::Error>,
+        /// Request id, warnings and headers of the answer.
+        meta: Box<ResponseMeta>,
+    },
+
+    /// No answer was obtained: connection refused or reset, timeout, DNS failure, a body
+    /// larger than the limit, or a scripted transport out of answers.
+    ///
+    /// [`TransportError::attempts`] says how many attempts were made in all.
+    #[error(transparent)]
+    Transport(TransportError),
+
+    /// The request was refused before anything was sent: an input that Slack would
+    /// reject or misread. The transport was not called.
+    #[error(transparent)]
+    InvalidRequest(InvalidRequest),
+
+    /// The client is set up wrongly (an unusable token, a plain-http API URL to a
+    /// non-loopback host, …). Nothing was sent.
+    #[error(transparent)]
+    Config(ConfigError),
+}
+
+fn fmt_retry_after(d: Option<Duration>) -> String {
+    match d {
+        Some(d) => format!("; Retry-After {}s", d.as_secs_f64()),
+        None => String::new(),
+    }
+}
+
+fn fmt_location(l: &Option<String>) -> String {
+    match l {
+        Some(l) => format!(" redirecting to {l} (redirects are not followed)"),
+        None => String::new(),
+    }
+}
+
+fn fmt_snippet(s: &str) -> String {
+    if s.is_empty() {
+        "; empty body".to_owned()
+    } else {
+        format!("; body starts {s:?}")
+    }
+}
+
+impl Error {
+    /// Request id, warnings and diagnostic headers of Slack's answer, for every error
+    /// that got one (`Api`, `RateLimited`, `Http`, `Decode`).
+    pub fn meta(&self) -> Option<&ResponseMeta> {
+        match self {
+            Error::Api(e) => Some(&e.meta),
+            Error::RateLimited { meta, .. } | Error::Http { meta, .. } | Error::Decode { meta, .. } => {
+                Some(meta)
+            }
+            _ => None,
+        }
+    }
+
+    /// Slack's `x-slack-req-id` for the failing call, the id Slack support asks for.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta().and_then(|m| m.request_id())
+    }
+
+    /// How many attempts were made before this error was returned (0 when nothing
+    /// was sent).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Transport(e) => e.attempts(),
+            Error::InvalidRequest(_) | Error::Config(_) => 0,
+            _ => self.meta().map_or(0, |m| m.attempts()),
+        }
+    }
+
+    /// The Slack error code, for `Error::Api`.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Error::Api(e) => Some(e.code()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn meta_mut(&mut self) -> Option<&mut ResponseMeta> {
+        match self {
+            Error::Api(e) => Some(&mut e.meta),
+            Error::RateLimited { meta, .. } | Error::Http { meta, .. } | Error::Decode { meta, .. } => {
+                Some(meta)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Slack answered `"ok": false`: the call reached Slack and Slack refused it.
+///
+/// [`code`](ApiError::code) says why. On `missing_scope`, [`needed`](ApiError::needed)
+/// and [`provided`](ApiError::provided) give the scopes exactly as Slack sent them, and
+/// the message names them too.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub(crate) method: &'static str,
+    pub(crate) code: ErrorCode,
+    pub(crate) needed: Option<String>,
+    pub(crate) provided: Option<String>,
+    pub(crate) meta: Box<ResponseMeta>,
+}
+
+impl ApiError {
+    /// Slack's error code.
+    pub fn code(&self) -> &ErrorCode {
+        &self.code
+    }
+
+    /// The Slack method that was called.
+    pub fn method(&self) -> &'static str {
+        self.method
+    }
+
+    /// On `missing_scope`: the scope(s) the method needs, as Slack sent them.
+    pub fn needed(&self) -> Option<&str> {
+        self.needed.as_deref()
+    }
+
+    /// On `missing_scope`: the scopes the token has, as Slack sent them.
+    pub fn provided(&self) -> Option<&str> {
+        self.provided.as_deref()
+    }
+
+    /// Slack's warnings on this answer (`warning` and `response_metadata.warnings`).
+    pub fn warnings(&self) -> &[String] {
+        self.meta.warnings()
+    }
+
+    /// Request id, warnings and diagnostic headers of the answer.
+    pub fn meta(&self) -> &ResponseMeta {
+        &self.meta
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: {}", self.method, self.code)?;
+        if let Some(needed) = &self.needed {
+            write!(f, " (needed: {needed}")?;
+            match &self.provided {
+                Some(p) => write!(f, "; provided: {p})")?,
+                None => f.write_str(")")?,
+            }
+        } else if let Some(p) = &self.provided {
+            write!(f, " (provided: {p})")?;
+        }
+        if let Some(id) = self.meta.request_id() {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for ApiError {}
+
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $wire:literal, )*) => {
+        /// A Slack Web API error code, the `"error"` field of an `"ok": false` answer.
+        ///
+        /// One variant per code documented for the `admin.users.session.*` methods;
+        /// a code Slack adds later arrives as [`ErrorCode::Other`] with its wire string.
+        /// [`as_str`](ErrorCode::as_str) gives back the wire string either way, and
+        /// `Display` prints it.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])* #[doc = ""] #[doc = concat!("Wire string: `", $wire, "`.")] $variant, )*
+            /// A code this version of the crate does not know, exactly as Slack sent it.
+            Other(String),
+        }
+
+        impl ErrorCode {
+            /// The code as it appears on the wire, e.g. `"user_not_found"`.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( ErrorCode::$variant => $wire, )*
+                    ErrorCode::Other(s) => s,
+                }
+            }
+
+            /// Parses a wire string; unknown codes become [`ErrorCode::Other`].
+            pub fn from_wire(code: &str) -> Self {
+                match code {
+                    $( $wire => ErrorCode::$variant, )*
+                    other => ErrorCode::Other(other.to_owned()),
+                }
+            }
+
+            #[cfg(test)]
+            pub(crate) const ALL_KNOWN: &'static [&'static str] = &[$($wire),*];
+        }
+    };
+}
+
+error_codes! {
+    /// The user id does not name a user in this org. Permanent: check the id.
+    UserNotFound = "user_not_found",
+    /// The user is a bot; bots have no sessions to reset. Permanent.
+    CannotResetBot = "cannot_reset_bot",
+    /// Slack failed to start the reset. Transient: try again.
+    UserSessionResetFailed = "user_session_reset_failed",
+    /// Only the primary owner can reset the primary owner's sessions. Permanent for this token.
+    CannotResetPrimaryOwner = "cannot_reset_primary_owner",
+    /// The session id does not name an active session (already gone, or wrong owner).
+    SessionNotFound = "session_not_found",
+    /// Slack failed to invalidate the session. Transient: try again.
+    SessionInvalidationFailed = "session_invalidation_failed",
+    /// The primary owner's sessions cannot be invalidated by this token.
+    CannotInvalidatePrimaryOwner = "cannot_invalidate_primary_owner",
+    /// The admin is not allowed to act on this user or session.
+    AdminUnauthorized = "admin_unauthorized",
+    /// The token's user is not an org or compliance owner/admin. Fatal for the token.
+    NotAnAdmin = "not_an_admin",
+    /// The method is not available (not on Enterprise Grid, or switched off).
+    UnknownMethod = "unknown_method",
+    /// The method is not available for this product level (Enterprise Grid only).
+    FeatureNotEnabled = "feature_not_enabled",
+    /// The token is invalid, or the call came from a disallowed IP address. Fatal for the token.
+    InvalidAuth = "invalid_auth",
+    /// No token reached Slack. Fatal for the token.
+    NotAuthed = "not_authed",
+    /// Access to a resource named in the request is denied.
+    AccessDenied = "access_denied",
+    /// The token belongs to a deleted user or workspace. Fatal for the token.
+    AccountInactive = "account_inactive",
+    /// The token was revoked. Fatal for the token.
+    TokenRevoked = "token_revoked",
+    /// The token has expired; refresh it. Fatal for the token.
+    TokenExpired = "token_expired",
+    /// The token lacks the permissions needed. Fatal for the token.
+    NoPermission = "no_permission",
+    /// The workspace is migrating to an Enterprise org; retry once the migration is complete.
+    OrgLoginRequired = "org_login_required",
+    /// Enterprise Key Management access was revoked by the administrators.
+    EkmAccessDenied = "ekm_access_denied",
+    /// The token lacks a scope; see [`ApiError::needed`] and [`ApiError::provided`]. Fatal for the token.
+    MissingScope = "missing_scope",
+    /// This kind of token cannot call the method (these methods need a user token). Fatal for the token.
+    NotAllowedTokenType = "not_allowed_token_type",
+    /// The method has been deprecated.
+    MethodDeprecated = "method_deprecated",
+    /// The endpoint has been deprecated.
+    DeprecatedEndpoint = "deprecated_endpoint",
+    /// The token's user must set up two-factor authentication first.
+    TwoFactorSetupRequired = "two_factor_setup_required",
+    /// The method cannot be called from an Enterprise.
+    EnterpriseIsRestricted = "enterprise_is_restricted",
+    /// Bot users cannot call this method.
+    IsBot = "is_bot",
+    /// An argument was invalid.
+    InvalidArguments = "invalid_arguments",
+    /// An argument name was malformed (a sign of a very malformed call).
+    InvalidArgName = "invalid_arg_name",
+    /// An array was passed where a string was expected.
+    InvalidArrayArg = "invalid_array_arg",
+    /// The `charset` of the `Content-Type` was invalid.
+    InvalidCharset = "invalid_charset",
+    /// The form data was missing or syntactically invalid.
+    InvalidFormData = "invalid_form_data",
+    /// The `Content-Type` was not one Slack accepts.
+    InvalidPostType = "invalid_post_type",
+    /// The request had a body but no `Content-Type`.
+    MissingPostType = "missing_post_type",
+    /// The workspace is migrating into an Enterprise org; calls fail intermittently until done.
+    TeamAddedToOrg = "team_added_to_org",
+    /// Rate limited; wait for `Retry-After`. Normally arrives as HTTP 429, see [`Error::RateLimited`].
+    Ratelimited = "ratelimited",
+    /// Access to the method is limited on the current network.
+    Accesslimited = "accesslimited",
+    /// The POST data was missing or truncated on the way. Transient: retried.
+    RequestTimeout = "request_timeout",
+    /// Slack is temporarily unavailable. Transient: retried.
+    ServiceUnavailable = "service_unavailable",
+    /// Slack hit a transient internal error; part of the operation may have happened. Retried.
+    InternalError = "internal_error",
+    /// Slack hit a catastrophic error; part of the operation may have happened. Retried.
+    FatalError = "fatal_error",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ErrorCode {
+    /// Codes after which no later call with the same token can succeed:
+    /// bad, revoked or expired tokens, missing scopes, a non-admin user.
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InvalidAuth
+                | ErrorCode::NotAuthed
+                | ErrorCode::AccountInactive
+                | ErrorCode::TokenRevoked
+                | ErrorCode::TokenExpired
+                | ErrorCode::MissingScope
+                | ErrorCode::NotAnAdmin
+                | ErrorCode::NoPermission
+                | ErrorCode::NotAllowedTokenType
+                | ErrorCode::TwoFactorSetupRequired
+                | ErrorCode::EkmAccessDenied
+        )
+    }
+
+    /// Codes Slack uses for transient failures on its side, which the default
+    /// [`RetryPolicy`](crate::RetryPolicy) retries: `internal_error`, `fatal_error`,
+    /// `service_unavailable`, `request_timeout`.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InternalError
+                | ErrorCode::FatalError
+                | ErrorCode::ServiceUnavailable
+                | ErrorCode::RequestTimeout
+        )
+    }
+}
+
+/// The transport could not obtain a response: the error a [`Transport`](crate::Transport)
+/// returns.
+///
+/// Any HTTP status, 4xx and 5xx included, is a response and not a `TransportError`.
+/// Implementors pick the [`TransportErrorKind`] that fits (it decides whether the
+/// client retries) and attach the underlying error as the source.
+///
+/// ```
+/// use slack_sessions::{TransportError, TransportErrorKind};
+///
+/// let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+/// let err = TransportError::new(TransportErrorKind::Connect, "connection refused").with_source(io);
+/// assert_eq!(err.kind(), TransportErrorKind::Connect);
+/// assert!(std::error::Error::source(&err).is_some());
+/// ```
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    attempts: u32,
+}
+
+impl TransportError {
+    /// A new error of the given kind, with a lowercase message saying what failed.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+            source: None,
+            attempts: 1,
+        }
+    }
+
+    /// Attaches the underlying error (kept as [`std::error::Error::source`]).
+    pub fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The message, without the source.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// How many attempts the client made before giving up with this error (1 unless
+    /// it retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        self.attempts = attempts;
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// The kinds of [`TransportError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection could be made (refused, unreachable, DNS failure, TLS handshake
+    /// failure, proxy refused). Nothing reached Slack. Retried.
+    Connect,
+    /// A timeout elapsed (connect, send, or waiting for and reading the answer). Retried.
+    Timeout,
+    /// The connection broke while sending or receiving (reset, closed mid-answer). Retried.
+    Io,
+    /// The answer's body was larger than the client's limit; it was not read. Not retried.
+    BodyTooLarge,
+    /// The request could not be built or was refused locally (bad URL, bad header). Not retried.
+    InvalidRequest,
+    /// A scripted transport ([`FakeTransport`](crate::FakeTransport)) had no answer queued.
+    /// Not retried.
+    NoResponse,
+    /// Anything else. Not retried.
+    Other,
+}
+
+impl TransportErrorKind {
+    /// Whether a retry may succeed: connection failures, timeouts and broken connections.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+        )
+    }
+}
+
+/// An input refused before sending, naming the field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRequest {
+    method: &'static str,
+    field: &'static str,
+    reason: String,
+}
+
+impl InvalidRequest {
+    /// A new refusal: `field` is the form field's name, `reason` a lowercase phrase.
+    pub fn new(method: &'static str, field: &'static str, reason: impl Into<String>) -> Self {
+        InvalidRequest {
+            method,
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// The form field at fault, e.g. `"user_id"`.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The method the request was for.
+    pub fn method(&self) -> &'static str {
+        self.method
+    }
+
+    /// What is wrong with the field.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid {} request: `{}` {} (nothing was sent)",
+            self.method, self.field, self.reason
+        )
+    }
+}
+
+impl StdError for InvalidRequest {}
+
+/// The client is set up wrongly. The message says what to change; it never contains the
+/// token.
+#[derive(Debug)]
+pub struct ConfigError {
+    message: String,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        ConfigError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// What is wrong, in words.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid client configuration: {}", self.message)
+    }
+}
+
+impl StdError for ConfigError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_strings_round_trip() {
+        for wire in ErrorCode::ALL_KNOWN {
+            let code = ErrorCode::from_wire(wire);
+            assert!(!matches!(code, ErrorCode::Other(_)), "{wire}");
+            assert_eq!(code.as_str(), *wire);
+        }
+        assert_eq!(ErrorCode::from_wire("new_code"), ErrorCode::Other("new_code".into()));
+        assert_eq!(ErrorCode::from_wire("new_code").as_str(), "new_code");
+        assert_eq!(ErrorCode::UserNotFound.to_string(), "user_not_found");
+    }
+
+    #[test]
+    fn every_documented_code_is_known() {
+        // Slack's page for admin.users.session.reset (shared/seeds/004) plus the four
+        // codes admin.users.session.invalidate adds.
+        let documented = "internal_error user_not_found cannot_reset_bot user_session_reset_failed \
+            not_an_admin unknown_method feature_not_enabled cannot_reset_primary_owner invalid_auth \
+            not_authed access_denied account_inactive token_revoked token_expired no_permission \
+            org_login_required ekm_access_denied missing_scope not_allowed_token_type method_deprecated \
+            deprecated_endpoint two_factor_setup_required enterprise_is_restricted is_bot \
+            invalid_arguments invalid_arg_name invalid_array_arg invalid_charset invalid_form_data \
+            invalid_post_type missing_post_type team_added_to_org ratelimited accesslimited \
+            request_timeout service_unavailable fatal_error session_not_found \
+            session_invalidation_failed cannot_invalidate_primary_owner admin_unauthorized";
+        for wire in documented.split_whitespace() {
+            assert!(
+                !matches!(ErrorCode::from_wire(wire), ErrorCode::Other(_)),
+                "{wire} has no variant"
+            );
+        }
+    }
+
+    #[test]
+    fn error_stays_small() {
+        // Boxed metadata keeps Result<(), Error> cheap to move around.
+        assert!(std::mem::size_of::<Error>() <= 96, "{}", std::mem::size_of::<Error>());
+    }
+}

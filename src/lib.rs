@@ -1,0 +1,123 @@
+//! Typed, blocking access to Slack's `admin.users.session.*` Web API methods: log a user
+//! out everywhere ([`ResetRequest`]), end one session ([`InvalidateRequest`]), with the
+//! token kept secret, every failure typed and nothing sent that Slack would misread.
+//!
+//! ```
+//! use slack_sessions::{Client, FakeTransport, ResetRequest};
+//!
+//! // Offline: a scripted transport stands in for Slack.
+//! let fake = FakeTransport::new();
+//! fake.push_json(200, r#"{"ok": true}"#);
+//! let client = Client::with_transport("xoxp-test", fake.clone());
+//!
+//! client.send(&ResetRequest::new("W12345678"))?;
+//!
+//! let request = &fake.requests()[0];
+//! assert_eq!(request.uri(), "https://slack.com/api/admin.users.session.reset");
+//! assert_eq!(request.body(), b"user_id=W12345678");
+//! # Ok::<(), slack_sessions::Error>(())
+//! ```
+//!
+//! Against Slack itself, with the token in `SLACK_TOKEN`:
+//!
+//! ```no_run
+//! use slack_sessions::{Client, ResetRequest};
+//!
+//! let client = Client::from_env()?;
+//! client.send(&ResetRequest::new("W12345678"))?;
+//! # Ok::<(), slack_sessions::Error>(())
+//! ```
+//!
+//! # How a call works
+//!
+//! A request struct implements [`SlackMethod`]: its name, its form fields (through
+//! `serde`), its response type and its checks. [`Client::send`] validates it, builds the
+//! HTTP request ([`Client::build_request`]: `POST {api_url}{method}`, the token as
+//! `Authorization: Bearer`, the form as `application/x-www-form-urlencoded`), hands it to
+//! a [`Transport`], and decodes the answer ([`decode_response`]). Both halves are public,
+//! so an async program can do its own I/O between them.
+//!
+//! # Error handling
+//!
+//! Every failure is one [`Error`], by stage:
+//!
+//! ```
+//! use slack_sessions::{Client, Error, ErrorCode, FakeTransport, ResetRequest};
+//!
+//! let fake = FakeTransport::new();
+//! fake.push_json(200, r#"{"ok":false,"error":"missing_scope","needed":"admin.users:write","provided":"users:read"}"#);
+//! let client = Client::with_transport("xoxp-test", fake);
+//!
+//! match client.send(&ResetRequest::new("W12345678")) {
+//!     Ok(_) => println!("logged out"),
+//!     Err(Error::Api(e)) if e.code() == &ErrorCode::MissingScope => {
+//!         assert_eq!(e.needed(), Some("admin.users:write"));
+//!     }
+//!     Err(Error::Api(e)) => eprintln!("slack said {}", e.code()),
+//!     Err(Error::RateLimited { retry_after, .. }) => eprintln!("retry after {retry_after:?}"),
+//!     Err(Error::InvalidRequest(e)) => eprintln!("fix the input: {e}"),
+//!     Err(Error::Transport(e)) => eprintln!("network: {e}"),
+//!     Err(other) => eprintln!("{other}"),
+//! }
+//! ```
+//!
+//! - [`Error::InvalidRequest`] and [`Error::Config`]: refused before any I/O.
+//! - [`Error::Transport`]: no answer (connection, timeout, body too large).
+//! - [`Error::RateLimited`]: HTTP 429, with `Retry-After`.
+//! - [`Error::Http`]: a non-2xx answer that is not Slack's JSON (a proxy's HTML page, a
+//!   redirect, which is never followed).
+//! - [`Error::Decode`]: a body that is not the JSON expected, with a snippet as evidence.
+//! - [`Error::Api`]: Slack's `"ok": false`, with its [`ErrorCode`].
+//!
+//! Request id, warnings and the scope headers are on the error ([`Error::meta`]) and, for
+//! a success, on [`Client::send_with_meta`]'s answer.
+//!
+//! # Features and transports
+//!
+//! - **`ureq`** (default): [`UreqTransport`], over one keep-alive `ureq::Agent`, and
+//!   [`Client::new`] / [`Client::from_env`] / [`ClientBuilder::timeout`].
+//! - **`cli`**: the `slack-sessions` command-line tool.
+//!
+//! To bring your own HTTP stack and leave ureq out:
+//!
+//! ```toml
+//! slack-sessions = { version = "0.1", default-features = false }
+//! ```
+//!
+//! then implement [`Transport`] (one method over `http` types) and pass it to
+//! [`Client::with_transport`] or [`ClientBuilder::transport`]. [`FakeTransport`] is always
+//! there, for tests of your own code.
+//!
+//! # The token
+//!
+//! [`Token`] never shows the secret in `Debug` or `Display`; the client sends it only in
+//! the `Authorization` header (marked sensitive), never in a URL or body, and scrubs it
+//! from any body snippet an error keeps.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+
+mod client;
+mod error;
+mod meta;
+mod method;
+pub mod methods;
+mod token;
+pub mod transport;
+
+pub use client::{
+    decode_response, Client, ClientBuilder, DefaultTransport, DEFAULT_API_URL, USER_AGENT_VALUE,
+};
+pub use error::{
+    ApiError, ConfigError, Error, ErrorCode, InvalidRequest, TransportError, TransportErrorKind,
+};
+pub use meta::{ResponseMeta, WithMeta};
+pub use method::SlackMethod;
+pub use methods::invalidate::{InvalidateRequest, InvalidateResponse, SessionOwner};
+pub use methods::reset::{ResetRequest, ResetResponse};
+pub use token::Token;
+pub use transport::fake::FakeTransport;
+#[cfg(feature = "ureq")]
+pub use transport::ureq::{UreqTransport, UreqTransportBuilder};
+pub use transport::{HttpRequest, HttpResponse, Transport};

@@ -1,0 +1,96 @@
+//! What Slack says about a call besides its result: request id, scopes, warnings.
+
+use http::{HeaderMap, StatusCode};
+
+/// Diagnostics of one answer from Slack, available on success
+/// ([`WithMeta::meta`], from [`Client::send_with_meta`](crate::Client::send_with_meta))
+/// and on failure ([`Error::meta`](crate::Error::meta)).
+///
+/// Slack support asks for the request id; the scope headers tell which scopes the token
+/// has and which the method accepts; warnings flag calls that work today but may not
+/// tomorrow (`superfluous_charset`, deprecations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseMeta {
+    status: StatusCode,
+    request_id: Option<String>,
+    oauth_scopes: Option<String>,
+    accepted_oauth_scopes: Option<String>,
+    warnings: Vec<String>,
+    attempts: u32,
+}
+
+impl ResponseMeta {
+    /// Reads the diagnostic headers of an answer. Warnings are added from the body later.
+    pub(crate) fn from_headers(status: StatusCode, headers: &HeaderMap) -> Self {
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        ResponseMeta {
+            status,
+            request_id: get("x-slack-req-id"),
+            oauth_scopes: get("x-oauth-scopes"),
+            accepted_oauth_scopes: get("x-accepted-oauth-scopes"),
+            warnings: Vec::new(),
+            attempts: 1,
+        }
+    }
+
+    pub(crate) fn set_warnings(&mut self, warnings: Vec<String>) {
+        self.warnings = warnings;
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        self.attempts = attempts;
+    }
+
+    /// The HTTP status of the answer.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Slack's request id (`x-slack-req-id`), the id to quote to Slack support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The scopes the token has (`x-oauth-scopes`), comma-separated as sent.
+    pub fn oauth_scopes(&self) -> Option<&str> {
+        self.oauth_scopes.as_deref()
+    }
+
+    /// The scopes the method accepts (`x-accepted-oauth-scopes`), comma-separated as sent.
+    pub fn accepted_oauth_scopes(&self) -> Option<&str> {
+        self.accepted_oauth_scopes.as_deref()
+    }
+
+    /// Slack's warnings: the top-level `warning` (comma-separated codes, split) followed
+    /// by `response_metadata.warnings`, without duplicates.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// How many attempts the call took (1 when it was not retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+/// A decoded response together with the [`ResponseMeta`] of the answer it came from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WithMeta<T> {
+    /// The typed response.
+    pub response: T,
+    /// Request id, scopes, warnings and attempt count.
+    pub meta: ResponseMeta,
+}
+
+impl<T> WithMeta<T> {
+    /// Splits into the response and its metadata.
+    pub fn into_parts(self) -> (T, ResponseMeta) {
+        (self.response, self.meta)
+    }
+}

@@ -1,0 +1,270 @@
+//! [`UreqTransport`]: the default transport, over one shared `ureq::Agent`.
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use crate::error::{ConfigError, TransportError, TransportErrorKind};
+use crate::transport::{HttpRequest, HttpResponse, Transport};
+
+/// The default limit on a response body: 1 MiB. Slack's answers to these methods are a
+/// few hundred bytes; a session list page is a few tens of kilobytes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
+
+/// The default time to set up a connection (DNS, TCP, TLS, proxy): 10 seconds.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default time to send the request (headers and body): 10 seconds.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default time from the request sent to the response headers received: 30 seconds.
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default time to read the whole response body once the headers are in: 30 seconds.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A [`Transport`] over one shared [`ureq::Agent`]: connections are kept alive and
+/// reused across calls and threads.
+///
+/// It is built so that the client sees everything and the token goes nowhere else:
+/// 4xx and 5xx answers come back as responses (so Slack's JSON error and `Retry-After`
+/// can be read), redirects are never followed, and no proxy is used unless one is set
+/// with [`UreqTransportBuilder::proxy`] or asked for with
+/// [`UreqTransportBuilder::proxy_from_env`].
+///
+/// Every phase of a call has a time bound (see [`UreqTransportBuilder`]), so a server that
+/// accepts and never answers, or drips its body a byte at a time, costs at most the sum of
+/// the bounds. Bodies over [`max_response_bytes`](UreqTransportBuilder::max_response_bytes)
+/// are refused with [`TransportErrorKind::BodyTooLarge`] rather than read into memory.
+///
+/// Cloning is cheap and shares the connection pool.
+#[derive(Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+    max_response_bytes: u64,
+}
+
+impl UreqTransport {
+    /// A transport with the default settings.
+    pub fn new() -> Self {
+        UreqTransportBuilder::default()
+            .build()
+            .expect("the default ureq transport settings are valid")
+    }
+
+    /// Settings for a transport: timeouts, proxy, body limit.
+    pub fn builder() -> UreqTransportBuilder {
+        UreqTransportBuilder::default()
+    }
+}
+
+impl Default for UreqTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for UreqTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UreqTransport")
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings for a [`UreqTransport`]. [`ClientBuilder`](crate::ClientBuilder) forwards its
+/// transport settings here.
+///
+/// | setting | default | bounds |
+/// | --- | --- | --- |
+/// | [`connect_timeout`](Self::connect_timeout) | 10 s | DNS, TCP connect, TLS and proxy handshake |
+/// | [`send_timeout`](Self::send_timeout) | 10 s | writing the request headers and body |
+/// | [`response_timeout`](Self::response_timeout) | 30 s | waiting for and reading the response headers |
+/// | [`body_timeout`](Self::body_timeout) | 30 s | reading the whole response body |
+/// | [`call_timeout`](Self::call_timeout) | none | one whole attempt, all phases together |
+/// | [`max_response_bytes`](Self::max_response_bytes) | 1 MiB | the response body |
+///
+/// With the defaults one attempt ends within 80 seconds whatever the server does.
+#[derive(Debug, Clone)]
+pub struct UreqTransportBuilder {
+    connect: Option<Duration>,
+    send: Option<Duration>,
+    response: Option<Duration>,
+    body: Option<Duration>,
+    call: Option<Duration>,
+    max_response_bytes: u64,
+    proxy: ProxySetting,
+    max_idle_per_host: usize,
+}
+
+#[derive(Debug, Clone)]
+enum ProxySetting {
+    None,
+    FromEnv,
+    Url(String),
+}
+
+impl Default for UreqTransportBuilder {
+    fn default() -> Self {
+        UreqTransportBuilder {
+            connect: Some(DEFAULT_CONNECT_TIMEOUT),
+            send: Some(DEFAULT_SEND_TIMEOUT),
+            response: Some(DEFAULT_RESPONSE_TIMEOUT),
+            body: Some(DEFAULT_BODY_TIMEOUT),
+            call: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            proxy: ProxySetting::None,
+            max_idle_per_host: 16,
+        }
+    }
+}
+
+impl UreqTransportBuilder {
+    /// Bound on connection setup (DNS, TCP, TLS, proxy `CONNECT`). `None` removes it.
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.connect = timeout;
+        self
+    }
+
+    /// Bound on sending the request headers and body. `None` removes it.
+    pub fn send_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.send = timeout;
+        self
+    }
+
+    /// Bound on waiting for and reading the response headers. `None` removes it.
+    pub fn response_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.response = timeout;
+        self
+    }
+
+    /// Bound on reading the whole response body. `None` removes it.
+    pub fn body_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.body = timeout;
+        self
+    }
+
+    /// Bound on one whole attempt, every phase included, on top of the per-phase bounds.
+    /// Off by default: the per-phase bounds already bound a call, and are cheaper.
+    pub fn call_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.call = timeout;
+        self
+    }
+
+    /// The largest response body read, in bytes; a larger one is a
+    /// [`TransportErrorKind::BodyTooLarge`] error. Default 1 MiB.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Sends every request through this proxy: `http://host:port` (HTTPS is tunnelled with
+    /// `CONNECT`), `socks5://host:port` is not supported. Credentials go in the URL.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = ProxySetting::Url(url.into());
+        self
+    }
+
+    /// Uses the proxy named by `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` (in that order,
+    /// upper or lower case), honouring `NO_PROXY`, when `yes`. Off by default, so that a
+    /// stray variable never reroutes the token.
+    pub fn proxy_from_env(mut self, yes: bool) -> Self {
+        self.proxy = if yes {
+            ProxySetting::FromEnv
+        } else {
+            ProxySetting::None
+        };
+        self
+    }
+
+    /// The pool keeps at most this many idle connections per host (default 16). Raise it
+    /// when more threads than that share one client.
+    pub fn max_idle_connections_per_host(mut self, n: usize) -> Self {
+        self.max_idle_per_host = n;
+        self
+    }
+
+    /// Builds the transport.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Config`] when the proxy URL cannot be used.
+    pub fn build(self) -> Result<UreqTransport, crate::Error> {
+        let proxy = match &self.proxy {
+            ProxySetting::None => None,
+            ProxySetting::FromEnv => ureq::Proxy::try_from_env(),
+            ProxySetting::Url(url) => Some(ureq::Proxy::new(url).map_err(|e| {
+                crate::Error::Config(
+                    ConfigError::new("the proxy URL is not usable (expected http://host:port)")
+                        .with_source(e),
+                )
+            })?),
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(proxy)
+            .timeout_resolve(self.connect)
+            .timeout_connect(self.connect)
+            .timeout_send_request(self.send)
+            .timeout_send_body(self.send)
+            .timeout_recv_response(self.response)
+            .timeout_recv_body(self.body)
+            .timeout_per_call(self.call)
+            .max_idle_connections(self.max_idle_per_host.max(10) * 2)
+            .max_idle_connections_per_host(self.max_idle_per_host)
+            .build();
+        Ok(UreqTransport {
+            agent: config.new_agent(),
+            max_response_bytes: self.max_response_bytes,
+        })
+    }
+}
+
+impl Transport for UreqTransport {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let response = self.agent.run(request).map_err(map_error)?;
+        let (parts, mut body) = response.into_parts();
+        let bytes = body
+            .with_config()
+            .limit(self.max_response_bytes)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(limit) => TransportError::new(
+                    TransportErrorKind::BodyTooLarge,
+                    format!("the response body is larger than the {limit}-byte limit (HTTP {})", parts.status),
+                ),
+                other => map_error(other),
+            })?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+fn map_error(error: ureq::Error) -> TransportError {
+    use TransportErrorKind as K;
+    let (kind, message) = match &error {
+        ureq::Error::Timeout(t) => (K::Timeout, format!("timed out ({t})")),
+        ureq::Error::HostNotFound => (K::Connect, "host not found".to_owned()),
+        ureq::Error::ConnectionFailed => (K::Connect, "connection failed".to_owned()),
+        ureq::Error::Io(io) => match io.kind() {
+            io::ErrorKind::ConnectionRefused => (K::Connect, "connection refused".to_owned()),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (K::Timeout, "timed out".to_owned()),
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof => (K::Io, "the connection closed before the answer was complete".to_owned()),
+            _ => (K::Io, "i/o error".to_owned()),
+        },
+        ureq::Error::Protocol(_) => (K::Io, "the answer was not valid HTTP/1.1 (or the connection closed mid-answer)".to_owned()),
+        ureq::Error::BodyExceedsLimit(limit) => {
+            (K::BodyTooLarge, format!("the response body is larger than the {limit}-byte limit"))
+        }
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => (K::InvalidRequest, "the request could not be sent as built".to_owned()),
+        ureq::Error::InvalidProxyUrl => (K::Connect, "the proxy URL is invalid".to_owned()),
+        other if is_tls(other) => (K::Connect, "tls handshake failed".to_owned()),
+        _ => (K::Other, "http client error".to_owned()),
+    };
+    TransportError::new(kind, message).with_source(error)
+}
+
+fn is_tls(error: &ureq::Error) -> bool {
+    let text = error.to_string();
+    text.contains("tls") || text.contains("TLS") || text.contains("certificate")
+}

@@ -1,0 +1,1 @@
+//! The Slack-like server, filled in with the resilience work.
