@@ -4,15 +4,19 @@
 use std::any::type_name;
 use std::borrow::Cow;
 use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
+use http::header::{
+    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT,
+};
 use http::{Method, StatusCode, Uri};
 use serde::Deserialize;
 
-use crate::error::{ApiError, ConfigError, Error, ErrorCode, InvalidRequest};
+use crate::error::{ApiDetail, ApiError, ConfigError, Error, ErrorCode, InvalidRequest};
 use crate::meta::{ResponseMeta, WithMeta};
 use crate::method::SlackMethod;
+use crate::retry::{RetryPolicy, Sleep, ThreadSleep};
 use crate::token::Token;
 use crate::transport::{HttpRequest, HttpResponse, Transport};
 
@@ -55,6 +59,8 @@ pub struct Client<T> {
     auth: Result<HeaderValue, &'static str>,
     api_url: String,
     user_agent: HeaderValue,
+    retry: RetryPolicy,
+    sleeper: Arc<dyn Sleep>,
     transport: T,
 }
 
@@ -71,6 +77,8 @@ impl<T: Transport> Client<T> {
             token,
             api_url: DEFAULT_API_URL.to_owned(),
             user_agent: HeaderValue::from_static(USER_AGENT_VALUE),
+            retry: RetryPolicy::default(),
+            sleeper: Arc::new(ThreadSleep),
             transport,
         }
     }
@@ -93,10 +101,56 @@ impl<T: Transport> Client<T> {
     /// # Errors
     ///
     /// As for [`send`](Client::send).
-    pub fn send_with_meta<R: SlackMethod>(&self, request: &R) -> Result<WithMeta<R::Response>, Error> {
-        let http_request = self.build_request(request)?;
-        let response = self.transport.send(http_request).map_err(Error::Transport)?;
-        decode_response::<R>(&response).map_err(|e| self.scrub(e))
+    pub fn send_with_meta<R: SlackMethod>(
+        &self,
+        request: &R,
+    ) -> Result<WithMeta<R::Response>, Error> {
+        let mut http_request = self.build_request(request)?;
+        let mut attempt = 1;
+        loop {
+            let started = Instant::now();
+            let result = self
+                .transport
+                .send(http_request)
+                .map_err(Error::Transport)
+                .and_then(|response| decode_response::<R>(&response));
+            let elapsed = started.elapsed();
+            match result {
+                Ok(mut answer) => {
+                    answer.meta.set_attempts(attempt);
+                    log::debug!(
+                        target: "slack_sessions",
+                        "{} attempt {attempt}: ok, status {}, request id {}, {elapsed:?}",
+                        R::NAME,
+                        answer.meta.status().as_u16(),
+                        answer.meta.request_id().unwrap_or("-"),
+                    );
+                    return Ok(answer);
+                }
+                Err(error) => {
+                    let mut error = self.scrub(error);
+                    error.set_attempts(attempt);
+                    let decision = self.retry.decide(&error, attempt, R::IDEMPOTENT);
+                    log::debug!(
+                        target: "slack_sessions",
+                        "{} attempt {attempt}: failed, status {}, request id {}, {elapsed:?}: {error}; {}",
+                        R::NAME,
+                        error.meta().map_or(0, |m| m.status().as_u16()),
+                        error.request_id().unwrap_or("-"),
+                        match decision {
+                            Some((delay, reason)) => format!("retrying in {delay:?} ({reason})"),
+                            None => "not retrying".to_owned(),
+                        },
+                    );
+                    let Some((delay, _)) = decision else {
+                        return Err(error);
+                    };
+                    self.sleeper.sleep(delay);
+                    attempt += 1;
+                    http_request = self.build_request(request)?;
+                }
+            }
+        }
     }
 
     /// Builds the exact HTTP request [`send`](Client::send) would hand to the transport,
@@ -153,6 +207,11 @@ impl<T: Transport> Client<T> {
         &self.api_url
     }
 
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     /// Replaces any copy of the token in the evidence an error keeps from a body: a
     /// misbehaving server or proxy may echo the request back.
     fn scrub(&self, mut error: Error) -> Error {
@@ -183,6 +242,8 @@ impl<T: fmt::Debug> fmt::Debug for Client<T> {
             .field("token", &self.token)
             .field("api_url", &self.api_url)
             .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
+            .field("sleeper", &format_args!("dyn Sleep"))
             .field("transport", &self.transport)
             .finish()
     }
@@ -205,6 +266,8 @@ impl Client<DefaultTransport> {
                 token: token.into(),
                 api_url: None,
                 user_agent: None,
+                retry: RetryPolicy::default(),
+                sleeper: Arc::new(ThreadSleep),
             },
             transport: DefaultTransport::default(),
         }
@@ -231,7 +294,9 @@ impl Client<crate::UreqTransport> {
     /// not a usable URL.
     pub fn from_env() -> Result<Self, Error> {
         let token = std::env::var("SLACK_TOKEN").map_err(|_| {
-            Error::Config(ConfigError::new("SLACK_TOKEN is not set (or not valid UTF-8)"))
+            Error::Config(ConfigError::new(
+                "SLACK_TOKEN is not set (or not valid UTF-8)",
+            ))
         })?;
         let mut builder = Client::builder(token);
         if let Ok(url) = std::env::var("SLACK_API_URL") {
@@ -267,11 +332,24 @@ pub struct ClientBuilder<T> {
 }
 
 /// What a [`ClientBuilder`] holds besides the transport.
-#[derive(Debug)]
 struct Settings {
     token: Token,
     api_url: Option<String>,
     user_agent: Option<String>,
+    retry: RetryPolicy,
+    sleeper: Arc<dyn Sleep>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("token", &self.token)
+            .field("api_url", &self.api_url)
+            .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
+            .field("sleeper", &format_args!("dyn Sleep"))
+            .finish()
+    }
 }
 
 impl<T> ClientBuilder<T> {
@@ -287,6 +365,20 @@ impl<T> ClientBuilder<T> {
     /// appended to it.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.settings.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// When and how failed calls are retried (default: [`RetryPolicy::default`]; use
+    /// [`RetryPolicy::none`] to turn retries off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.settings.retry = policy;
+        self
+    }
+
+    /// What waits between retries (default: [`ThreadSleep`]). Tests pass a [`Sleep`]
+    /// that records instead of sleeping.
+    pub fn sleeper(mut self, sleeper: impl Sleep + 'static) -> Self {
+        self.settings.sleeper = Arc::new(sleeper);
         self
     }
 
@@ -314,8 +406,10 @@ impl Settings {
             Some(custom) => HeaderValue::try_from(format!("{} {USER_AGENT_VALUE}", custom.trim()))
                 .map_err(|e| {
                     Error::Config(
-                        ConfigError::new("the user agent contains characters not allowed in an HTTP header")
-                            .with_source(e),
+                        ConfigError::new(
+                            "the user agent contains characters not allowed in an HTTP header",
+                        )
+                        .with_source(e),
                     )
                 })?,
         };
@@ -324,6 +418,8 @@ impl Settings {
             auth,
             api_url,
             user_agent,
+            retry: self.retry,
+            sleeper: self.sleeper,
             transport,
         })
     }
@@ -392,7 +488,9 @@ impl ClientBuilder<DefaultTransport> {
 fn normalize_api_url(url: &str) -> Result<String, Error> {
     let bad = |why: &str| Error::Config(ConfigError::new(format!("api url {url:?}: {why}")));
     let uri: Uri = url.parse().map_err(|e| {
-        Error::Config(ConfigError::new(format!("api url {url:?} is not a valid URL")).with_source(e))
+        Error::Config(
+            ConfigError::new(format!("api url {url:?} is not a valid URL")).with_source(e),
+        )
     })?;
     let host = uri.host().ok_or_else(|| bad("has no host"))?;
     match uri.scheme_str() {
@@ -406,7 +504,9 @@ fn normalize_api_url(url: &str) -> Result<String, Error> {
         _ => return Err(bad("must start with https://")),
     }
     if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-        return Err(bad("must not carry credentials; the token is sent as a bearer header"));
+        return Err(bad(
+            "must not carry credentials; the token is sent as a bearer header",
+        ));
     }
     if uri.query().is_some() {
         return Err(bad("must not have a query string"));
@@ -452,7 +552,12 @@ impl Envelope<'_> {
     fn warnings(&mut self) -> Vec<String> {
         let mut all: Vec<String> = Vec::new();
         if let Some(top) = &self.warning {
-            all.extend(top.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_owned));
+            all.extend(
+                top.split(',')
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned),
+            );
         }
         if let Some(meta) = self.response_metadata.as_mut() {
             for w in meta.warnings.drain(..) {
@@ -493,7 +598,9 @@ impl Envelope<'_> {
 /// # Errors
 ///
 /// As described above.
-pub fn decode_response<R: SlackMethod>(response: &HttpResponse) -> Result<WithMeta<R::Response>, Error> {
+pub fn decode_response<R: SlackMethod>(
+    response: &HttpResponse,
+) -> Result<WithMeta<R::Response>, Error> {
     let status = response.status();
     let body = response.body();
     let mut meta = ResponseMeta::from_headers(status, response.headers());
@@ -532,7 +639,9 @@ pub fn decode_response<R: SlackMethod>(response: &HttpResponse) -> Result<WithMe
         });
     }
 
-    let decode_error = |reason: String, source: Option<serde_json::Error>, meta: ResponseMeta| Error::Decode {
+    let decode_error = |reason: &'static str,
+                        source: Option<serde_json::Error>,
+                        meta: ResponseMeta| Error::Decode {
         method: R::NAME,
         status,
         target: type_name::<R::Response>(),
@@ -546,22 +655,22 @@ pub fn decode_response<R: SlackMethod>(response: &HttpResponse) -> Result<WithMe
         Ok(env) => env,
         Err(e) => {
             let reason = if body.iter().all(u8::is_ascii_whitespace) {
-                "the body is empty".to_owned()
+                "the body is empty"
             } else if e.is_syntax() || e.is_eof() {
-                "the body is not valid JSON".to_owned()
+                "the body is not valid JSON"
             } else {
-                "the body is not a Slack JSON object".to_owned()
+                "the body is not a Slack JSON object"
             };
             return Err(decode_error(reason, Some(e), meta));
         }
     };
     meta.set_warnings(env.warnings());
     match env.ok {
-        None => Err(decode_error("the answer has no \"ok\" field".to_owned(), None, meta)),
+        None => Err(decode_error("the answer has no \"ok\" field", None, meta)),
         Some(false) => match env.error.take() {
             Some(code) => Err(api_error::<R>(code, env, meta)),
             None => Err(decode_error(
-                "the answer says \"ok\": false but gives no \"error\" code".to_owned(),
+                "the answer says \"ok\": false but gives no \"error\" code",
                 None,
                 meta,
             )),
@@ -569,7 +678,7 @@ pub fn decode_response<R: SlackMethod>(response: &HttpResponse) -> Result<WithMe
         Some(true) => match serde_json::from_slice::<R::Response>(body) {
             Ok(response) => Ok(WithMeta { response, meta }),
             Err(e) => Err(decode_error(
-                "the successful answer does not have the expected fields".to_owned(),
+                "the successful answer does not have the expected fields",
                 Some(e),
                 meta,
             )),
@@ -581,9 +690,11 @@ fn api_error<R: SlackMethod>(code: Cow<'_, str>, env: Envelope<'_>, meta: Respon
     Error::Api(ApiError {
         method: R::NAME,
         code: ErrorCode::from_wire(&code),
-        needed: env.needed,
-        provided: env.provided,
-        meta: Box::new(meta),
+        detail: Box::new(ApiDetail {
+            needed: env.needed,
+            provided: env.provided,
+            meta,
+        }),
     })
 }
 

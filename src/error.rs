@@ -80,7 +80,7 @@ pub enum Error {
         /// The Rust type the body was decoded into.
         target: &'static str,
         /// What was wrong, in words.
-        reason: String,
+        reason: &'static str,
         /// The start of the body (at most 256 bytes, lossy UTF-8), as evidence.
         body_snippet: String,
         /// The JSON error, when the body was not valid JSON of the expected shape.
@@ -135,10 +135,10 @@ impl Error {
     /// that got one (`Api`, `RateLimited`, `Http`, `Decode`).
     pub fn meta(&self) -> Option<&ResponseMeta> {
         match self {
-            Error::Api(e) => Some(&e.meta),
-            Error::RateLimited { meta, .. } | Error::Http { meta, .. } | Error::Decode { meta, .. } => {
-                Some(meta)
-            }
+            Error::Api(e) => Some(&e.detail.meta),
+            Error::RateLimited { meta, .. }
+            | Error::Http { meta, .. }
+            | Error::Decode { meta, .. } => Some(meta),
             _ => None,
         }
     }
@@ -166,13 +166,15 @@ impl Error {
         }
     }
 
-    pub(crate) fn meta_mut(&mut self) -> Option<&mut ResponseMeta> {
+    /// Records how many attempts the call took.
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
         match self {
-            Error::Api(e) => Some(&mut e.meta),
-            Error::RateLimited { meta, .. } | Error::Http { meta, .. } | Error::Decode { meta, .. } => {
-                Some(meta)
-            }
-            _ => None,
+            Error::Api(e) => e.detail.meta.set_attempts(attempts),
+            Error::RateLimited { meta, .. }
+            | Error::Http { meta, .. }
+            | Error::Decode { meta, .. } => meta.set_attempts(attempts),
+            Error::Transport(e) => e.set_attempts(attempts),
+            Error::InvalidRequest(_) | Error::Config(_) => {}
         }
     }
 }
@@ -186,9 +188,15 @@ impl Error {
 pub struct ApiError {
     pub(crate) method: &'static str,
     pub(crate) code: ErrorCode,
+    /// Boxed so that `Error` stays small on the success path.
+    pub(crate) detail: Box<ApiDetail>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ApiDetail {
     pub(crate) needed: Option<String>,
     pub(crate) provided: Option<String>,
-    pub(crate) meta: Box<ResponseMeta>,
+    pub(crate) meta: ResponseMeta,
 }
 
 impl ApiError {
@@ -204,38 +212,38 @@ impl ApiError {
 
     /// On `missing_scope`: the scope(s) the method needs, as Slack sent them.
     pub fn needed(&self) -> Option<&str> {
-        self.needed.as_deref()
+        self.detail.needed.as_deref()
     }
 
     /// On `missing_scope`: the scopes the token has, as Slack sent them.
     pub fn provided(&self) -> Option<&str> {
-        self.provided.as_deref()
+        self.detail.provided.as_deref()
     }
 
     /// Slack's warnings on this answer (`warning` and `response_metadata.warnings`).
     pub fn warnings(&self) -> &[String] {
-        self.meta.warnings()
+        self.detail.meta.warnings()
     }
 
     /// Request id, warnings and diagnostic headers of the answer.
     pub fn meta(&self) -> &ResponseMeta {
-        &self.meta
+        &self.detail.meta
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} failed: {}", self.method, self.code)?;
-        if let Some(needed) = &self.needed {
+        if let Some(needed) = &self.detail.needed {
             write!(f, " (needed: {needed}")?;
-            match &self.provided {
+            match &self.detail.provided {
                 Some(p) => write!(f, "; provided: {p})")?,
                 None => f.write_str(")")?,
             }
-        } else if let Some(p) = &self.provided {
+        } else if let Some(p) = &self.detail.provided {
             write!(f, " (provided: {p})")?;
         }
-        if let Some(id) = self.meta.request_id() {
+        if let Some(id) = self.detail.meta.request_id() {
             write!(f, " [request id {id}]")?;
         }
         Ok(())
@@ -396,7 +404,8 @@ impl ErrorCode {
 
     /// Codes Slack uses for transient failures on its side, which the default
     /// [`RetryPolicy`](crate::RetryPolicy) retries: `internal_error`, `fatal_error`,
-    /// `service_unavailable`, `request_timeout`.
+    /// `service_unavailable`, `request_timeout`, and the two whose description says
+    /// "try again", `user_session_reset_failed` and `session_invalidation_failed`.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
@@ -404,6 +413,8 @@ impl ErrorCode {
                 | ErrorCode::FatalError
                 | ErrorCode::ServiceUnavailable
                 | ErrorCode::RequestTimeout
+                | ErrorCode::UserSessionResetFailed
+                | ErrorCode::SessionInvalidationFailed
         )
     }
 }
@@ -443,7 +454,10 @@ impl TransportError {
     }
 
     /// Attaches the underlying error (kept as [`std::error::Error::source`]).
-    pub fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
         self.source = Some(source.into());
         self
     }
@@ -477,7 +491,9 @@ impl fmt::Display for TransportError {
 
 impl StdError for TransportError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 
@@ -575,7 +591,10 @@ impl ConfigError {
         }
     }
 
-    pub(crate) fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+    pub(crate) fn with_source(
+        mut self,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
         self.source = Some(source.into());
         self
     }
@@ -594,7 +613,9 @@ impl fmt::Display for ConfigError {
 
 impl StdError for ConfigError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 
@@ -609,7 +630,10 @@ mod tests {
             assert!(!matches!(code, ErrorCode::Other(_)), "{wire}");
             assert_eq!(code.as_str(), *wire);
         }
-        assert_eq!(ErrorCode::from_wire("new_code"), ErrorCode::Other("new_code".into()));
+        assert_eq!(
+            ErrorCode::from_wire("new_code"),
+            ErrorCode::Other("new_code".into())
+        );
         assert_eq!(ErrorCode::from_wire("new_code").as_str(), "new_code");
         assert_eq!(ErrorCode::UserNotFound.to_string(), "user_not_found");
     }
@@ -638,6 +662,10 @@ mod tests {
     #[test]
     fn error_stays_small() {
         // Boxed metadata keeps Result<(), Error> cheap to move around.
-        assert!(std::mem::size_of::<Error>() <= 96, "{}", std::mem::size_of::<Error>());
+        assert!(
+            std::mem::size_of::<Error>() <= 96,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 }

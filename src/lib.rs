@@ -103,6 +103,7 @@ mod error;
 mod meta;
 mod method;
 pub mod methods;
+mod retry;
 mod token;
 pub mod transport;
 
@@ -116,6 +117,7 @@ pub use meta::{ResponseMeta, WithMeta};
 pub use method::SlackMethod;
 pub use methods::invalidate::{InvalidateRequest, InvalidateResponse, SessionOwner};
 pub use methods::reset::{ResetRequest, ResetResponse};
+pub use retry::{RetryPolicy, Sleep, ThreadSleep};
 pub use token::Token;
 pub use transport::fake::FakeTransport;
 #[cfg(feature = "ureq")]

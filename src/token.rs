@@ -103,7 +103,14 @@ mod tests {
 
     #[test]
     fn check_rejects_unusable_tokens_without_echoing_them() {
-        for bad in ["", "xoxp-a\n", "xoxp a", "xoxp-\u{7f}", "xoxp-\r\nX-Evil: 1", "xoxp-é"] {
+        for bad in [
+            "",
+            "xoxp-a\n",
+            "xoxp a",
+            "xoxp-\u{7f}",
+            "xoxp-\r\nX-Evil: 1",
+            "xoxp-é",
+        ] {
             let msg = Token::from(bad).check().unwrap_err();
             if !bad.is_empty() {
                 assert!(!msg.contains(bad), "{msg}");

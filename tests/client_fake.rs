@@ -7,15 +7,22 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use slack_sessions::{
     decode_response, Client, Error, ErrorCode, FakeTransport, HttpRequest, HttpResponse,
-    InvalidateRequest, ResetRequest, SlackMethod, Token, Transport, TransportError,
+    InvalidateRequest, ResetRequest, RetryPolicy, SlackMethod, Token, Transport, TransportError,
     TransportErrorKind,
 };
 
 const TOKEN: &str = "xoxp-test-SECRET-1234";
 
+/// A client over a fake, with retries off: each error path is seen on its first attempt.
+/// (Retries have their own tests in `retry.rs`.)
 fn fake_client() -> (FakeTransport, Client<FakeTransport>) {
     let fake = FakeTransport::new();
-    (fake.clone(), Client::with_transport(TOKEN, fake))
+    let client = Client::builder(TOKEN)
+        .retry(RetryPolicy::none())
+        .transport(fake.clone())
+        .build()
+        .unwrap();
+    (fake, client)
 }
 
 fn header<'a>(request: &'a HttpRequest, name: &str) -> &'a str {
@@ -26,9 +33,15 @@ fn assert_wire(request: &HttpRequest, url: &str, body: &str) {
     assert_eq!(request.method(), http::Method::POST);
     assert_eq!(request.uri(), url);
     assert_eq!(header(request, "authorization"), format!("Bearer {TOKEN}"));
-    assert_eq!(header(request, "content-type"), "application/x-www-form-urlencoded");
+    assert_eq!(
+        header(request, "content-type"),
+        "application/x-www-form-urlencoded"
+    );
     assert_eq!(header(request, "accept"), "application/json");
-    assert_eq!(header(request, "user-agent"), concat!("slack-sessions/", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        header(request, "user-agent"),
+        concat!("slack-sessions/", env!("CARGO_PKG_VERSION"))
+    );
     assert_eq!(request.headers().len(), 4, "{:?}", request.headers());
     assert_eq!(std::str::from_utf8(request.body()).unwrap(), body);
 }
@@ -40,24 +53,43 @@ fn reset_wire_format() {
         fake.push_json(200, r#"{"ok":true}"#);
     }
     client.send(&ResetRequest::new("W123")).unwrap();
-    client.send(&ResetRequest::new("W123").mobile_only(true)).unwrap();
-    client.send(&ResetRequest::new("W123").web_only(true)).unwrap();
-    client.send(&ResetRequest::new("W123").mobile_only(false).web_only(false)).unwrap();
+    client
+        .send(&ResetRequest::new("W123").mobile_only(true))
+        .unwrap();
+    client
+        .send(&ResetRequest::new("W123").web_only(true))
+        .unwrap();
+    client
+        .send(&ResetRequest::new("W123").mobile_only(false).web_only(false))
+        .unwrap();
     let sent = fake.requests();
     let url = "https://slack.com/api/admin.users.session.reset";
     assert_wire(&sent[0], url, "user_id=W123");
     assert_wire(&sent[1], url, "user_id=W123&mobile_only=true");
     assert_wire(&sent[2], url, "user_id=W123&web_only=true");
-    assert_wire(&sent[3], url, "user_id=W123&mobile_only=false&web_only=false");
-    assert!(sent[0].headers().get("authorization").unwrap().is_sensitive());
+    assert_wire(
+        &sent[3],
+        url,
+        "user_id=W123&mobile_only=false&web_only=false",
+    );
+    assert!(sent[0]
+        .headers()
+        .get("authorization")
+        .unwrap()
+        .is_sensitive());
 }
 
 #[test]
 fn invalidate_wire_format() {
     let (fake, client) = fake_client();
-    fake.push_json(200, r#"{"ok":true}"#).push_json(200, r#"{"ok":true}"#);
-    client.send(&InvalidateRequest::for_user("W123", 1112275520242)).unwrap();
-    client.send(&InvalidateRequest::for_team("T123", 42)).unwrap();
+    fake.push_json(200, r#"{"ok":true}"#)
+        .push_json(200, r#"{"ok":true}"#);
+    client
+        .send(&InvalidateRequest::for_user("W123", 1112275520242))
+        .unwrap();
+    client
+        .send(&InvalidateRequest::for_team("T123", 42))
+        .unwrap();
     let sent = fake.requests();
     let url = "https://slack.com/api/admin.users.session.invalidate";
     assert_wire(&sent[0], url, "session_id=1112275520242&user_id=W123");
@@ -67,7 +99,8 @@ fn invalidate_wire_format() {
 #[test]
 fn token_never_in_url_or_body() {
     let (fake, client) = fake_client();
-    fake.push_json(200, r#"{"ok":true}"#).push_json(200, r#"{"ok":true}"#);
+    fake.push_json(200, r#"{"ok":true}"#)
+        .push_json(200, r#"{"ok":true}"#);
     client.send(&ResetRequest::new("W1")).unwrap();
     client.send(&InvalidateRequest::for_user("W1", 9)).unwrap();
     for r in fake.requests() {
@@ -84,12 +117,34 @@ fn invalid_input_never_reaches_the_transport() {
         (client.send(&ResetRequest::new("")).map(drop), "user_id"),
         (client.send(&ResetRequest::new("   ")).map(drop), "user_id"),
         (client.send(&ResetRequest::new("W1 2")).map(drop), "user_id"),
-        (client.send(&ResetRequest::new("W12\n")).map(drop), "user_id"),
-        (client.send(&ResetRequest::new("W12\u{1b}")).map(drop), "user_id"),
-        (client.send(&ResetRequest::new("W1").mobile_only(true).web_only(true)).map(drop), "web_only"),
-        (client.send(&InvalidateRequest::for_user("", 5)).map(drop), "user_id"),
-        (client.send(&InvalidateRequest::for_team("T 1", 5)).map(drop), "team_id"),
-        (client.send(&InvalidateRequest::for_user("W1", 0)).map(drop), "session_id"),
+        (
+            client.send(&ResetRequest::new("W12\n")).map(drop),
+            "user_id",
+        ),
+        (
+            client.send(&ResetRequest::new("W12\u{1b}")).map(drop),
+            "user_id",
+        ),
+        (
+            client
+                .send(&ResetRequest::new("W1").mobile_only(true).web_only(true))
+                .map(drop),
+            "web_only",
+        ),
+        (
+            client.send(&InvalidateRequest::for_user("", 5)).map(drop),
+            "user_id",
+        ),
+        (
+            client
+                .send(&InvalidateRequest::for_team("T 1", 5))
+                .map(drop),
+            "team_id",
+        ),
+        (
+            client.send(&InvalidateRequest::for_user("W1", 0)).map(drop),
+            "session_id",
+        ),
     ];
     for (result, field) in cases {
         match result {
@@ -106,7 +161,13 @@ fn invalid_input_never_reaches_the_transport() {
 
 #[test]
 fn unusable_token_fails_at_send_before_io_and_at_build() {
-    for bad in ["", "xoxp-1\n", "xoxp 1", "xoxp-1\r\nX-Injected: yes", "xoxp-\u{0}"] {
+    for bad in [
+        "",
+        "xoxp-1\n",
+        "xoxp 1",
+        "xoxp-1\r\nX-Injected: yes",
+        "xoxp-\u{0}",
+    ] {
         let fake = FakeTransport::new();
         let client = Client::with_transport(bad, fake.clone());
         match client.send(&ResetRequest::new("W1")) {
@@ -129,10 +190,18 @@ fn unusable_token_fails_at_send_before_io_and_at_build() {
 
 #[test]
 fn api_url_rules() {
-    let build = |url: &str| Client::builder(TOKEN).api_url(url).transport(FakeTransport::new()).build();
+    let build = |url: &str| {
+        Client::builder(TOKEN)
+            .api_url(url)
+            .transport(FakeTransport::new())
+            .build()
+    };
     for (url, normalized) in [
         ("https://slack.com/api", "https://slack.com/api/"),
-        ("https://gateway.example/slack/api/", "https://gateway.example/slack/api/"),
+        (
+            "https://gateway.example/slack/api/",
+            "https://gateway.example/slack/api/",
+        ),
         ("http://127.0.0.1:8080/api", "http://127.0.0.1:8080/api/"),
         ("http://127.8.9.10/api/", "http://127.8.9.10/api/"),
         ("http://localhost:1/", "http://localhost:1/"),
@@ -163,21 +232,31 @@ fn api_url_rules() {
         .build()
         .unwrap();
     client.send(&ResetRequest::new("W1")).unwrap();
-    assert_eq!(fake.requests()[0].uri(), "http://127.0.0.1:1/x/admin.users.session.reset");
+    assert_eq!(
+        fake.requests()[0].uri(),
+        "http://127.0.0.1:1/x/admin.users.session.reset"
+    );
 }
 
 #[test]
 fn custom_user_agent_keeps_ours() {
     let fake = FakeTransport::new();
     fake.push_json(200, r#"{"ok":true}"#);
-    let client = Client::builder(TOKEN).user_agent("bot/1.0").transport(fake.clone()).build().unwrap();
+    let client = Client::builder(TOKEN)
+        .user_agent("bot/1.0")
+        .transport(fake.clone())
+        .build()
+        .unwrap();
     client.send(&ResetRequest::new("W1")).unwrap();
     assert_eq!(
         header(&fake.requests()[0], "user-agent"),
         concat!("bot/1.0 slack-sessions/", env!("CARGO_PKG_VERSION"))
     );
     assert!(matches!(
-        Client::builder(TOKEN).user_agent("bad\nagent").transport(FakeTransport::new()).build(),
+        Client::builder(TOKEN)
+            .user_agent("bad\nagent")
+            .transport(FakeTransport::new())
+            .build(),
         Err(Error::Config(_))
     ));
 }
@@ -202,7 +281,10 @@ fn success_meta_carries_request_id_scopes_and_warnings() {
     assert_eq!(meta.request_id(), Some("req-1"));
     assert_eq!(meta.oauth_scopes(), Some("admin.users:write,users:read"));
     assert_eq!(meta.accepted_oauth_scopes(), Some("admin.users:write"));
-    assert_eq!(meta.warnings(), ["superfluous_charset", "method_deprecated", "other"]);
+    assert_eq!(
+        meta.warnings(),
+        ["superfluous_charset", "method_deprecated", "other"]
+    );
     assert_eq!(meta.status(), 200);
     assert_eq!(meta.attempts(), 1);
 }
@@ -240,14 +322,22 @@ fn every_documented_code_decodes_to_its_variant() {
         ("not_an_admin", ErrorCode::NotAnAdmin),
         ("ratelimited", ErrorCode::Ratelimited),
         ("session_not_found", ErrorCode::SessionNotFound),
-        ("session_invalidation_failed", ErrorCode::SessionInvalidationFailed),
-        ("cannot_invalidate_primary_owner", ErrorCode::CannotInvalidatePrimaryOwner),
+        (
+            "session_invalidation_failed",
+            ErrorCode::SessionInvalidationFailed,
+        ),
+        (
+            "cannot_invalidate_primary_owner",
+            ErrorCode::CannotInvalidatePrimaryOwner,
+        ),
         ("admin_unauthorized", ErrorCode::AdminUnauthorized),
         ("brand_new_code", ErrorCode::Other("brand_new_code".into())),
     ] {
         let (fake, client) = fake_client();
         fake.push_json(200, &format!(r#"{{"ok":false,"error":"{wire}"}}"#));
-        let err = client.send(&InvalidateRequest::for_user("W1", 3)).unwrap_err();
+        let err = client
+            .send(&InvalidateRequest::for_user("W1", 3))
+            .unwrap_err();
         assert_eq!(err.code(), Some(&code), "{wire}");
         assert_eq!(err.code().unwrap().as_str(), wire);
         assert!(err.to_string().contains(wire));
@@ -267,7 +357,10 @@ fn rate_limited_reads_retry_after() {
     let cases = [
         (vec![("retry-after", "30")], Some(Duration::from_secs(30))),
         (vec![("retry-after", " 2 ")], Some(Duration::from_secs(2))),
-        (vec![("retry-after", "1.5")], Some(Duration::from_millis(1500))),
+        (
+            vec![("retry-after", "1.5")],
+            Some(Duration::from_millis(1500)),
+        ),
         (vec![("retry-after", "soon")], None),
         (vec![("retry-after", "-3")], None),
         (vec![], None),
@@ -275,7 +368,11 @@ fn rate_limited_reads_retry_after() {
     for (headers, expected) in cases {
         let r = response(429, &headers, r#"{"ok":false,"error":"ratelimited"}"#);
         match decode_response::<ResetRequest>(&r) {
-            Err(Error::RateLimited { retry_after, method, .. }) => {
+            Err(Error::RateLimited {
+                retry_after,
+                method,
+                ..
+            }) => {
                 assert_eq!(retry_after, expected, "{headers:?}");
                 assert_eq!(method, "admin.users.session.reset");
             }
@@ -291,14 +388,26 @@ fn http_errors_keep_status_location_and_snippet() {
         Err(e @ Error::Http { .. }) => {
             assert!(e.to_string().contains("502"), "{e}");
             assert!(e.to_string().contains("Bad Gateway"), "{e}");
-            let Error::Http { status, body_snippet, location, .. } = e else { unreachable!() };
+            let Error::Http {
+                status,
+                body_snippet,
+                location,
+                ..
+            } = e
+            else {
+                unreachable!()
+            };
             assert_eq!(status, 502);
             assert_eq!(body_snippet, html);
             assert_eq!(location, None);
         }
         other => panic!("{other:?}"),
     }
-    match decode_response::<ResetRequest>(&response(302, &[("location", "https://evil.example/x")], "")) {
+    match decode_response::<ResetRequest>(&response(
+        302,
+        &[("location", "https://evil.example/x")],
+        "",
+    )) {
         Err(e @ Error::Http { .. }) => {
             assert!(e.to_string().contains("https://evil.example/x"), "{e}");
             assert!(e.to_string().contains("not followed"), "{e}");
@@ -306,7 +415,11 @@ fn http_errors_keep_status_location_and_snippet() {
         other => panic!("{other:?}"),
     }
     // A 5xx with Slack's JSON error is an API error, with the status kept.
-    match decode_response::<ResetRequest>(&response(500, &[], r#"{"ok":false,"error":"internal_error"}"#)) {
+    match decode_response::<ResetRequest>(&response(
+        500,
+        &[],
+        r#"{"ok":false,"error":"internal_error"}"#,
+    )) {
         Err(Error::Api(e)) => {
             assert_eq!(e.code(), &ErrorCode::InternalError);
             assert_eq!(e.meta().status(), 500);
@@ -315,7 +428,9 @@ fn http_errors_keep_status_location_and_snippet() {
     }
     // A long body is cut, and the cut is marked.
     let long = "x".repeat(10_000);
-    let Err(Error::Http { body_snippet, .. }) = decode_response::<ResetRequest>(&response(503, &[], &long)) else {
+    let Err(Error::Http { body_snippet, .. }) =
+        decode_response::<ResetRequest>(&response(503, &[], &long))
+    else {
         panic!()
     };
     assert!(body_snippet.len() <= 260 && body_snippet.ends_with('…'));
@@ -348,9 +463,14 @@ fn decode_errors_say_what_was_wrong() {
 fn fake_without_script_is_an_error_naming_the_request() {
     let (fake, client) = fake_client();
     let err = client.send(&ResetRequest::new("W1")).unwrap_err();
-    let Error::Transport(t) = &err else { panic!("{err:?}") };
+    let Error::Transport(t) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(t.kind(), TransportErrorKind::NoResponse);
-    assert!(err.to_string().contains("admin.users.session.reset"), "{err}");
+    assert!(
+        err.to_string().contains("admin.users.session.reset"),
+        "{err}"
+    );
     assert_eq!(fake.requests().len(), 1);
 }
 
@@ -358,7 +478,9 @@ fn fake_without_script_is_an_error_naming_the_request() {
 fn transport_errors_keep_their_source() {
     let (fake, client) = fake_client();
     let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused by peer");
-    fake.push_error(TransportError::new(TransportErrorKind::Connect, "connection refused").with_source(io));
+    fake.push_error(
+        TransportError::new(TransportErrorKind::Connect, "connection refused").with_source(io),
+    );
     let err = client.send(&ResetRequest::new("W1")).unwrap_err();
     assert_eq!(err.to_string(), "connection refused");
     let source = std::error::Error::source(&err).expect("source kept");
@@ -390,11 +512,18 @@ impl SlackMethod for UsersInfo<'_> {
 #[test]
 fn user_defined_methods_work() {
     let (fake, client) = fake_client();
-    fake.push_json(200, r#"{"ok":true,"user":{"id":"W9","is_admin":true,"name":"x"}}"#);
+    fake.push_json(
+        200,
+        r#"{"ok":true,"user":{"id":"W9","is_admin":true,"name":"x"}}"#,
+    );
     let info = client.send(&UsersInfo { user: "W9" }).unwrap();
     assert_eq!(info.user.id, "W9");
     assert!(info.user.is_admin);
-    assert_wire(&fake.requests()[0], "https://slack.com/api/users.info", "user=W9");
+    assert_wire(
+        &fake.requests()[0],
+        "https://slack.com/api/users.info",
+        "user=W9",
+    );
 
     fake.push_json(200, r#"{"ok":true,"user":{"id":7}}"#);
     let err = client.send(&UsersInfo { user: "W9" }).unwrap_err();
@@ -405,11 +534,19 @@ fn user_defined_methods_work() {
 #[test]
 fn transports_compose() {
     let fake = FakeTransport::new();
-    fake.push_json(200, r#"{"ok":true}"#).push_json(200, r#"{"ok":true}"#).push_json(200, r#"{"ok":true}"#);
+    fake.push_json(200, r#"{"ok":true}"#)
+        .push_json(200, r#"{"ok":true}"#)
+        .push_json(200, r#"{"ok":true}"#);
     let boxed: Box<dyn Transport + Send + Sync> = Box::new(fake.clone());
-    Client::with_transport(TOKEN, boxed).send(&ResetRequest::new("W1")).unwrap();
-    Client::with_transport(TOKEN, Arc::new(fake.clone())).send(&ResetRequest::new("W1")).unwrap();
-    Client::with_transport(TOKEN, &fake).send(&ResetRequest::new("W1")).unwrap();
+    Client::with_transport(TOKEN, boxed)
+        .send(&ResetRequest::new("W1"))
+        .unwrap();
+    Client::with_transport(TOKEN, Arc::new(fake.clone()))
+        .send(&ResetRequest::new("W1"))
+        .unwrap();
+    Client::with_transport(TOKEN, &fake)
+        .send(&ResetRequest::new("W1"))
+        .unwrap();
     assert_eq!(fake.requests().len(), 3);
 }
 
@@ -430,7 +567,13 @@ struct Echo;
 
 impl Transport for Echo {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let auth = request.headers().get("authorization").unwrap().to_str().unwrap().to_owned();
+        let auth = request
+            .headers()
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
         Ok(http::Response::builder()
             .status(400)
             .body(format!("<html>bad request, you sent {auth}</html>").into_bytes())
@@ -474,7 +617,9 @@ fn token_never_appears_in_debug_or_display() {
     // A bad token's error.
     let bad = Client::with_transport(format!("{TOKEN}\n"), FakeTransport::new());
     outputs.push(format!("{bad:?}"));
-    outputs.push(support_chain(&bad.send(&ResetRequest::new("W1")).unwrap_err()));
+    outputs.push(support_chain(
+        &bad.send(&ResetRequest::new("W1")).unwrap_err(),
+    ));
 
     for out in &outputs {
         assert!(!out.contains("SECRET"), "token leaked in: {out}");

@@ -4,22 +4,31 @@
 
 mod support;
 
-use slack_sessions::{Client, Error, ErrorCode, InvalidateRequest, ResetRequest};
+use slack_sessions::{Client, Error, ErrorCode, InvalidateRequest, ResetRequest, RetryPolicy};
 use support::{Reply, TestServer};
 
 const TOKEN: &str = "xoxp-test-SECRET-77";
 
 fn client(server: &TestServer) -> Client<slack_sessions::UreqTransport> {
-    Client::builder(TOKEN).api_url(server.api_url()).build().unwrap()
+    Client::builder(TOKEN)
+        .api_url(server.api_url())
+        .build()
+        .unwrap()
 }
 
 #[test]
 fn bytes_on_the_wire() {
-    let server = TestServer::start(|_| Reply::json(200, r#"{"ok":true}"#).with_header("x-slack-req-id", "req-loop"));
+    let server = TestServer::start(|_| {
+        Reply::json(200, r#"{"ok":true}"#).with_header("x-slack-req-id", "req-loop")
+    });
     let client = client(&server);
-    let answer = client.send_with_meta(&ResetRequest::new("W123").web_only(true)).unwrap();
+    let answer = client
+        .send_with_meta(&ResetRequest::new("W123").web_only(true))
+        .unwrap();
     assert_eq!(answer.meta.request_id(), Some("req-loop"));
-    client.send(&InvalidateRequest::for_user("W123", 1112275520242)).unwrap();
+    client
+        .send(&InvalidateRequest::for_user("W123", 1112275520242))
+        .unwrap();
 
     let got = server.received();
     assert_eq!(got.len(), 2);
@@ -27,13 +36,22 @@ fn bytes_on_the_wire() {
     assert_eq!(r.method, "POST");
     assert_eq!(r.target, "/api/admin.users.session.reset");
     assert_eq!(r.header("authorization"), Some(&*format!("Bearer {TOKEN}")));
-    assert_eq!(r.header("content-type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
     assert_eq!(r.header("accept"), Some("application/json"));
-    assert_eq!(r.header("user-agent"), Some(concat!("slack-sessions/", env!("CARGO_PKG_VERSION"))));
+    assert_eq!(
+        r.header("user-agent"),
+        Some(concat!("slack-sessions/", env!("CARGO_PKG_VERSION")))
+    );
     assert_eq!(r.header("content-length"), Some("26"));
     assert_eq!(r.body_str(), "user_id=W123&web_only=true");
     let raw = String::from_utf8_lossy(&r.raw);
-    assert!(raw.starts_with("POST /api/admin.users.session.reset HTTP/1.1\r\n"), "{raw}");
+    assert!(
+        raw.starts_with("POST /api/admin.users.session.reset HTTP/1.1\r\n"),
+        "{raw}"
+    );
     // The token is only in the Authorization header.
     assert_eq!(raw.matches(TOKEN).count(), 1, "{raw}");
     assert!(!raw.contains("charset"), "{raw}");
@@ -48,17 +66,23 @@ fn bytes_on_the_wire() {
 #[test]
 fn error_statuses_come_back_as_responses() {
     let server = TestServer::start(|r| match r.body_str() {
-        "user_id=W429" => Reply::json(429, r#"{"ok":false,"error":"ratelimited"}"#).with_header("Retry-After", "7"),
+        "user_id=W429" => Reply::json(429, r#"{"ok":false,"error":"ratelimited"}"#)
+            .with_header("Retry-After", "7"),
         "user_id=W500" => Reply::json(500, r#"{"ok":false,"error":"internal_error"}"#),
         "user_id=W404" => Reply::json(404, "<html>not here</html>"),
         _ => Reply::json(200, r#"{"ok":false,"error":"user_not_found"}"#),
     });
     let client = Client::builder(TOKEN)
         .api_url(server.api_url())
+        .retry(RetryPolicy::none())
         .build()
         .unwrap();
     match client.send(&ResetRequest::new("W404")) {
-        Err(Error::Http { status, body_snippet, .. }) => {
+        Err(Error::Http {
+            status,
+            body_snippet,
+            ..
+        }) => {
             assert_eq!(status, 404);
             assert!(body_snippet.contains("not here"));
         }

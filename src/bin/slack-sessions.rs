@@ -67,7 +67,12 @@ enum Command {
         #[arg(long = "session", value_name = "SESSION_ID")]
         session_id: u64,
         /// The user the session belongs to (sent as user_id, Slack's preferred form).
-        #[arg(long = "user", value_name = "USER_ID", required_unless_present = "team_id", conflicts_with = "team_id")]
+        #[arg(
+            long = "user",
+            value_name = "USER_ID",
+            required_unless_present = "team_id",
+            conflicts_with = "team_id"
+        )]
         user_id: Option<String>,
         /// The workspace the session belongs to (sent as team_id; Slack is retiring this form).
         #[arg(long = "team", value_name = "TEAM_ID")]
@@ -80,7 +85,9 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
     if !secs.is_finite() || secs <= 0.0 {
-        return Err(format!("{text:?}: the timeout must be a positive number of seconds"));
+        return Err(format!(
+            "{text:?}: the timeout must be a positive number of seconds"
+        ));
     }
     Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
 }
@@ -93,7 +100,10 @@ struct Failure {
 
 impl Failure {
     fn usage(message: impl Into<String>) -> Self {
-        Failure { code: 2, message: message.into() }
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
     }
 }
 
@@ -103,7 +113,10 @@ impl From<Error> for Failure {
             Error::InvalidRequest(_) | Error::Config(_) => 2,
             _ => 1,
         };
-        Failure { code, message: describe(&error) }
+        Failure {
+            code,
+            message: describe(&error),
+        }
     }
 }
 
@@ -147,11 +160,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         (Some(t), _) => t.clone(),
         // A dry run never sends; any well-formed placeholder lets the request be built.
         (None, true) => "xoxp-dry-run".to_owned(),
-        (None, false) => {
-            return Err(Failure::usage(
-                "no token: set SLACK_TOKEN (or pass --token); try --dry-run to see the request first",
-            ))
-        }
+        (None, false) => return Err(Failure::usage(
+            "no token: set SLACK_TOKEN (or pass --token); try --dry-run to see the request first",
+        )),
     };
     let mut builder = Client::builder(token).api_url(g.api_url.clone());
     if let Some(t) = g.timeout {
@@ -160,7 +171,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let client = builder.build()?;
 
     match &cli.command {
-        Command::Reset { user_id, mobile_only, web_only } => {
+        Command::Reset {
+            user_id,
+            mobile_only,
+            web_only,
+        } => {
             let mut req = ResetRequest::new(user_id.clone());
             if *mobile_only {
                 req = req.mobile_only(true);
@@ -173,15 +188,27 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 (_, true) => "web sessions",
                 _ => "sessions on every device",
             };
-            call(&client, &req, g.dry_run, || format!("reset {scope} of {user_id}"))
+            call(&client, &req, g.dry_run, || {
+                format!("reset {scope} of {user_id}")
+            })
         }
-        Command::Invalidate { session_id, user_id, team_id } => {
+        Command::Invalidate {
+            session_id,
+            user_id,
+            team_id,
+        } => {
             let req = match (user_id, team_id) {
                 (Some(u), None) => InvalidateRequest::for_user(u.clone(), *session_id),
                 (None, Some(t)) => InvalidateRequest::for_team(t.clone(), *session_id),
-                _ => return Err(Failure::usage("name the session's owner with exactly one of --user or --team")),
+                _ => {
+                    return Err(Failure::usage(
+                        "name the session's owner with exactly one of --user or --team",
+                    ))
+                }
             };
-            call(&client, &req, g.dry_run, || format!("invalidated session {session_id}"))
+            call(&client, &req, g.dry_run, || {
+                format!("invalidated session {session_id}")
+            })
         }
     }
 }

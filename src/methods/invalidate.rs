@@ -102,7 +102,11 @@ impl SlackMethod for InvalidateRequest {
             SessionOwner::Team(id) => check_id(Self::NAME, "team_id", id)?,
         }
         if self.session_id == 0 {
-            return Err(InvalidRequest::new(Self::NAME, "session_id", "is 0, which names no session"));
+            return Err(InvalidRequest::new(
+                Self::NAME,
+                "session_id",
+                "is 0, which names no session",
+            ));
         }
         Ok(())
     }
@@ -118,8 +122,14 @@ mod tests {
 
     #[test]
     fn encodes_exactly_one_owner() {
-        assert_eq!(form(&InvalidateRequest::for_user("W1", 7)), "session_id=7&user_id=W1");
-        assert_eq!(form(&InvalidateRequest::for_team("T1", 7)), "session_id=7&team_id=T1");
+        assert_eq!(
+            form(&InvalidateRequest::for_user("W1", 7)),
+            "session_id=7&user_id=W1"
+        );
+        assert_eq!(
+            form(&InvalidateRequest::for_team("T1", 7)),
+            "session_id=7&team_id=T1"
+        );
     }
 
     #[test]
@@ -137,8 +147,26 @@ mod tests {
     #[test]
     fn validates() {
         assert!(InvalidateRequest::for_team("T1", 1).validate().is_ok());
-        assert_eq!(InvalidateRequest::for_user("", 1).validate().unwrap_err().field(), "user_id");
-        assert_eq!(InvalidateRequest::for_team(" T1", 1).validate().unwrap_err().field(), "team_id");
-        assert_eq!(InvalidateRequest::for_user("W1", 0).validate().unwrap_err().field(), "session_id");
+        assert_eq!(
+            InvalidateRequest::for_user("", 1)
+                .validate()
+                .unwrap_err()
+                .field(),
+            "user_id"
+        );
+        assert_eq!(
+            InvalidateRequest::for_team(" T1", 1)
+                .validate()
+                .unwrap_err()
+                .field(),
+            "team_id"
+        );
+        assert_eq!(
+            InvalidateRequest::for_user("W1", 0)
+                .validate()
+                .unwrap_err()
+                .field(),
+            "session_id"
+        );
     }
 }

@@ -108,8 +108,14 @@ mod tests {
     #[test]
     fn encodes_required_and_optional_fields() {
         assert_eq!(form(&ResetRequest::new("W123")), "user_id=W123");
-        assert_eq!(form(&ResetRequest::new("W123").mobile_only(true)), "user_id=W123&mobile_only=true");
-        assert_eq!(form(&ResetRequest::new("W123").web_only(false)), "user_id=W123&web_only=false");
+        assert_eq!(
+            form(&ResetRequest::new("W123").mobile_only(true)),
+            "user_id=W123&mobile_only=true"
+        );
+        assert_eq!(
+            form(&ResetRequest::new("W123").web_only(false)),
+            "user_id=W123&web_only=false"
+        );
         assert_eq!(
             form(&ResetRequest::new("W123").mobile_only(false).web_only(true)),
             "user_id=W123&mobile_only=false&web_only=true"
@@ -130,7 +136,11 @@ mod tests {
         }
         let both = ResetRequest::new("W1").mobile_only(true).web_only(true);
         assert_eq!(both.validate().unwrap_err().field(), "web_only");
-        assert!(ResetRequest::new("W1").mobile_only(true).web_only(false).validate().is_ok());
+        assert!(ResetRequest::new("W1")
+            .mobile_only(true)
+            .web_only(false)
+            .validate()
+            .is_ok());
     }
 
     #[test]

@@ -48,7 +48,9 @@ impl FakeTransport {
 
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic in another test thread must not turn every later call into a panic.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Queues an answer with this status, `Content-Type: application/json` and `body`.
@@ -59,7 +61,10 @@ impl FakeTransport {
     pub fn push_json(&self, status: u16, body: &str) -> &Self {
         let response = http::Response::builder()
             .status(status)
-            .header(http::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
             .body(body.as_bytes().to_vec())
             .expect("push_json: status must be a valid HTTP status code (100-999)");
         self.push_response(response)

@@ -229,7 +229,10 @@ impl Transport for UreqTransport {
             .map_err(|e| match e {
                 ureq::Error::BodyExceedsLimit(limit) => TransportError::new(
                     TransportErrorKind::BodyTooLarge,
-                    format!("the response body is larger than the {limit}-byte limit (HTTP {})", parts.status),
+                    format!(
+                        "the response body is larger than the {limit}-byte limit (HTTP {})",
+                        parts.status
+                    ),
                 ),
                 other => map_error(other),
             })?;
@@ -245,18 +248,30 @@ fn map_error(error: ureq::Error) -> TransportError {
         ureq::Error::ConnectionFailed => (K::Connect, "connection failed".to_owned()),
         ureq::Error::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused => (K::Connect, "connection refused".to_owned()),
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (K::Timeout, "timed out".to_owned()),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                (K::Timeout, "timed out".to_owned())
+            }
             io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::UnexpectedEof => (K::Io, "the connection closed before the answer was complete".to_owned()),
+            | io::ErrorKind::UnexpectedEof => (
+                K::Io,
+                "the connection closed before the answer was complete".to_owned(),
+            ),
             _ => (K::Io, "i/o error".to_owned()),
         },
-        ureq::Error::Protocol(_) => (K::Io, "the answer was not valid HTTP/1.1 (or the connection closed mid-answer)".to_owned()),
-        ureq::Error::BodyExceedsLimit(limit) => {
-            (K::BodyTooLarge, format!("the response body is larger than the {limit}-byte limit"))
-        }
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) => (K::InvalidRequest, "the request could not be sent as built".to_owned()),
+        ureq::Error::Protocol(_) => (
+            K::Io,
+            "the answer was not valid HTTP/1.1 (or the connection closed mid-answer)".to_owned(),
+        ),
+        ureq::Error::BodyExceedsLimit(limit) => (
+            K::BodyTooLarge,
+            format!("the response body is larger than the {limit}-byte limit"),
+        ),
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => (
+            K::InvalidRequest,
+            "the request could not be sent as built".to_owned(),
+        ),
         ureq::Error::InvalidProxyUrl => (K::Connect, "the proxy URL is invalid".to_owned()),
         other if is_tls(other) => (K::Connect, "tls handshake failed".to_owned()),
         _ => (K::Other, "http client error".to_owned()),

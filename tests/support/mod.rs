@@ -60,7 +60,10 @@ impl Reply {
     pub fn json(status: u16, body: &str) -> Self {
         Reply::Respond {
             status,
-            headers: vec![("Content-Type".into(), "application/json; charset=utf-8".into())],
+            headers: vec![(
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
             body: body.as_bytes().to_vec(),
         }
     }
@@ -91,7 +94,8 @@ impl TestServer {
         let stop = Arc::new(AtomicBool::new(false));
         let handler: Arc<Handler> = Arc::new(handler);
         {
-            let (received, connections, stop) = (received.clone(), connections.clone(), stop.clone());
+            let (received, connections, stop) =
+                (received.clone(), connections.clone(), stop.clone());
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -99,12 +103,18 @@ impl TestServer {
                     }
                     let Ok(stream) = stream else { continue };
                     let id = connections.fetch_add(1, Ordering::SeqCst);
-                    let (received, handler, stop) = (received.clone(), handler.clone(), stop.clone());
+                    let (received, handler, stop) =
+                        (received.clone(), handler.clone(), stop.clone());
                     thread::spawn(move || serve(stream, id, &received, &*handler, &stop));
                 }
             });
         }
-        TestServer { addr, received, connections, stop }
+        TestServer {
+            addr,
+            received,
+            connections,
+            stop,
+        }
     }
 
     /// A server that answers every request with the same JSON.
@@ -138,12 +148,20 @@ impl Drop for TestServer {
     }
 }
 
-fn serve(stream: TcpStream, id: usize, received: &Mutex<Vec<Received>>, handler: &Handler, stop: &AtomicBool) {
+fn serve(
+    stream: TcpStream,
+    id: usize,
+    received: &Mutex<Vec<Received>>,
+    handler: &Handler,
+    stop: &AtomicBool,
+) {
     stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     loop {
-        let Some(request) = read_request(&mut reader, id) else { return };
+        let Some(request) = read_request(&mut reader, id) else {
+            return;
+        };
         if stop.load(Ordering::SeqCst) {
             return;
         }
@@ -153,7 +171,11 @@ fn serve(stream: TcpStream, id: usize, received: &Mutex<Vec<Received>>, handler:
             .header("connection")
             .is_some_and(|c| c.eq_ignore_ascii_case("close"));
         match reply {
-            Reply::Respond { status, headers, body } => {
+            Reply::Respond {
+                status,
+                headers,
+                body,
+            } => {
                 let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
                 for (n, v) in &headers {
                     head.push_str(&format!("{n}: {v}\r\n"));
@@ -230,7 +252,14 @@ fn read_request(reader: &mut BufReader<TcpStream>, connection: usize) -> Option<
     let mut body = vec![0; len];
     reader.read_exact(&mut body).ok()?;
     raw.extend_from_slice(&body);
-    Some(Received { method, target, headers, body, raw, connection })
+    Some(Received {
+        method,
+        target,
+        headers,
+        body,
+        raw,
+        connection,
+    })
 }
 
 fn reason(status: u16) -> &'static str {
@@ -261,4 +290,144 @@ pub fn chain(error: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+/// An HTTP proxy on 127.0.0.1 that answers `CONNECT host:port` and relays bytes both
+/// ways; it records every CONNECT line it saw.
+pub struct ConnectProxy {
+    pub addr: SocketAddr,
+    pub connects: Arc<Mutex<Vec<String>>>,
+}
+
+impl ConnectProxy {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connects = Arc::new(Mutex::new(Vec::new()));
+        let seen = connects.clone();
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let seen = seen.clone();
+                thread::spawn(move || {
+                    let mut reader = BufReader::new(client.try_clone().unwrap());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                    }
+                    seen.lock().unwrap().push(line.trim_end().to_owned());
+                    let mut parts = line.split_whitespace();
+                    let (Some("CONNECT"), Some(target)) = (parts.next(), parts.next()) else {
+                        let _ = (&client).write_all(
+                            b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n",
+                        );
+                        return;
+                    };
+                    let Ok(upstream) = TcpStream::connect(target) else {
+                        let _ = (&client)
+                            .write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+                        return;
+                    };
+                    let _ = (&client).write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n");
+                    let buffered = reader.buffer().to_vec();
+                    let mut up_w = upstream.try_clone().unwrap();
+                    up_w.write_all(&buffered).unwrap();
+                    let mut up_r = upstream;
+                    let mut client_w = client.try_clone().unwrap();
+                    let mut client_r = client;
+                    thread::spawn(move || {
+                        let _ = std::io::copy(&mut up_r, &mut client_w);
+                        let _ = client_w.shutdown(Shutdown::Both);
+                    });
+                    let _ = std::io::copy(&mut client_r, &mut up_w);
+                    let _ = up_w.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        ConnectProxy { addr, connects }
+    }
+}
+
+/// A port on 127.0.0.1 with nothing listening on it.
+pub fn refused_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Captures log records of the current thread (tests run on many threads in one process).
+pub mod logs {
+    use std::sync::{Mutex, Once};
+    use std::thread::{self, ThreadId};
+
+    static RECORDS: Mutex<Vec<(ThreadId, log::Level, String)>> = Mutex::new(Vec::new());
+    static INIT: Once = Once::new();
+
+    struct Capture;
+
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            RECORDS.lock().unwrap().push((
+                thread::current().id(),
+                record.level(),
+                format!("{}: {}", record.target(), record.args()),
+            ));
+        }
+        fn flush(&self) {}
+    }
+
+    pub fn install() {
+        INIT.call_once(|| {
+            log::set_boxed_logger(Box::new(Capture)).unwrap();
+            log::set_max_level(log::LevelFilter::Trace);
+        });
+    }
+
+    /// The records this thread logged at `level`, from the crate's target.
+    pub fn mine(level: log::Level) -> Vec<String> {
+        let me = thread::current().id();
+        RECORDS
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(t, l, m)| *t == me && *l == level && m.starts_with("slack_sessions"))
+            .map(|(_, _, m)| m.clone())
+            .collect()
+    }
+
+    /// Every record this thread logged, any level, any target.
+    pub fn all_mine() -> Vec<String> {
+        let me = thread::current().id();
+        RECORDS
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(t, _, _)| *t == me)
+            .map(|(_, _, m)| m.clone())
+            .collect()
+    }
+}
+
+/// A `Sleep` that records waits instead of sleeping.
+#[derive(Clone, Default)]
+pub struct RecordingSleep(pub Arc<Mutex<Vec<Duration>>>);
+
+impl slack_sessions::Sleep for RecordingSleep {
+    fn sleep(&self, duration: Duration) {
+        self.0.lock().unwrap().push(duration);
+    }
+}
+
+impl RecordingSleep {
+    pub fn waits(&self) -> Vec<Duration> {
+        self.0.lock().unwrap().clone()
+    }
 }

@@ -1,1 +1,270 @@
-//! The Slack-like server, filled in with the resilience work.
+//! A loopback server that behaves like Slack for the `admin.users.session.*` methods:
+//! checks the bearer token and content type, knows users and sessions, answers Slack's
+//! error codes, enforces a per-method rate limit with 429 + `Retry-After`, and can be
+//! told to misbehave for the next requests.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{Received, Reply, TestServer};
+
+pub const TOKEN: &str = "xoxp-test-SECRET-5150";
+
+#[derive(Debug, Clone, Default)]
+pub struct User {
+    pub team_id: String,
+    pub sessions: Vec<u64>,
+    pub is_bot: bool,
+    pub is_primary_owner: bool,
+    /// How many times a reset reached this user.
+    pub resets: u32,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub users: BTreeMap<String, User>,
+    /// Replies to give, in order, before normal handling resumes.
+    pub misbehave: VecDeque<Reply>,
+    /// Per method: at most `limit` calls per `window`.
+    pub rate_limit: Option<(u32, Duration)>,
+    windows: HashMap<String, (Instant, u32)>,
+    /// Calls answered 429.
+    pub limited: u32,
+    /// Every call that got past auth, by method.
+    pub calls: HashMap<String, u32>,
+    /// Answer this error code to every call of this method (after auth).
+    pub fail_with: HashMap<String, String>,
+}
+
+pub struct FakeSlack {
+    pub server: TestServer,
+    pub state: Arc<Mutex<State>>,
+}
+
+impl FakeSlack {
+    /// A server that knows users `W1`..=`Wn` (each with sessions `n*100+1`, `n*100+2`),
+    /// and a bot `B1`.
+    pub fn start(users: u32) -> Self {
+        let state = Arc::new(Mutex::new(State::default()));
+        {
+            let mut s = state.lock().unwrap();
+            for n in 1..=users {
+                s.users.insert(
+                    format!("W{n}"),
+                    User {
+                        team_id: "T1".into(),
+                        sessions: vec![u64::from(n) * 100 + 1, u64::from(n) * 100 + 2],
+                        ..User::default()
+                    },
+                );
+            }
+            s.users.insert(
+                "B1".into(),
+                User {
+                    team_id: "T1".into(),
+                    is_bot: true,
+                    ..User::default()
+                },
+            );
+            s.users.insert(
+                "WOWNER".into(),
+                User {
+                    team_id: "T1".into(),
+                    is_primary_owner: true,
+                    sessions: vec![9],
+                    ..User::default()
+                },
+            );
+        }
+        let handler_state = state.clone();
+        let request_ids = Arc::new(AtomicU64::new(0));
+        let server = TestServer::start(move |r| {
+            let id = request_ids.fetch_add(1, Ordering::SeqCst) + 1;
+            handle(&handler_state, r).with_header("x-slack-req-id", &format!("req-{id}"))
+        });
+        FakeSlack { server, state }
+    }
+
+    pub fn api_url(&self) -> String {
+        self.server.api_url()
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().unwrap())
+    }
+
+    pub fn misbehave(&self, reply: Reply) {
+        self.with(|s| s.misbehave.push_back(reply));
+    }
+
+    pub fn resets(&self, user: &str) -> u32 {
+        self.with(|s| s.users.get(user).map_or(0, |u| u.resets))
+    }
+}
+
+fn ok(extra: &str) -> Reply {
+    if extra.is_empty() {
+        Reply::json(200, r#"{"ok":true}"#)
+    } else {
+        Reply::json(200, &format!(r#"{{"ok":true,{extra}}}"#))
+    }
+}
+
+pub fn slack_error(code: &str) -> Reply {
+    Reply::json(200, &format!(r#"{{"ok":false,"error":"{code}"}}"#))
+}
+
+fn form(body: &[u8]) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for pair in String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        map.insert(decode(k), decode(v));
+    }
+    map
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("00");
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn handle(state: &Mutex<State>, r: &Received) -> Reply {
+    let mut s = state.lock().unwrap();
+    if let Some(reply) = s.misbehave.pop_front() {
+        return reply;
+    }
+    let Some(method) = r.target.strip_prefix("/api/") else {
+        return Reply::json(404, "<html>no such page</html>");
+    };
+    let method = method.to_owned();
+    if r.method != "POST" {
+        return slack_error("invalid_post_type");
+    }
+    match r.header("authorization") {
+        None => return slack_error("not_authed"),
+        Some(a) if a != format!("Bearer {TOKEN}") => return slack_error("invalid_auth"),
+        Some(_) => {}
+    }
+    let mut warning = "";
+    match r.header("content-type") {
+        None => return slack_error("missing_post_type"),
+        Some("application/x-www-form-urlencoded") => {}
+        Some(ct) if ct.starts_with("application/x-www-form-urlencoded;") => {
+            warning = "superfluous_charset"
+        }
+        Some(_) => return slack_error("invalid_post_type"),
+    }
+    if let Some((limit, window)) = s.rate_limit {
+        let now = Instant::now();
+        let entry = s.windows.entry(method.clone()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= limit {
+            let left = window.saturating_sub(now.duration_since(entry.0));
+            let secs = left.as_secs_f64().ceil().max(1.0) as u64;
+            s.limited += 1;
+            return Reply::json(429, r#"{"ok":false,"error":"ratelimited"}"#)
+                .with_header("Retry-After", &secs.to_string());
+        }
+        entry.1 += 1;
+    }
+    *s.calls.entry(method.clone()).or_default() += 1;
+    if let Some(code) = s.fail_with.get(&method) {
+        return slack_error(&code.clone());
+    }
+    let f = form(&r.body);
+    let reply = match method.as_str() {
+        "admin.users.session.reset" => reset(&mut s, &f),
+        "admin.users.session.invalidate" => invalidate(&mut s, &f),
+        _ => slack_error("unknown_method"),
+    };
+    if warning.is_empty() {
+        reply
+    } else {
+        match reply {
+            Reply::Respond {
+                status,
+                headers,
+                body,
+            } => {
+                let text = String::from_utf8(body).unwrap();
+                let text = text.replacen('{', &format!(r#"{{"warning":"{warning}","#), 1);
+                Reply::Respond {
+                    status,
+                    headers,
+                    body: text.into_bytes(),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+fn reset(s: &mut State, f: &HashMap<String, String>) -> Reply {
+    let Some(user_id) = f.get("user_id") else {
+        return slack_error("invalid_arguments");
+    };
+    let Some(user) = s.users.get_mut(user_id) else {
+        return slack_error("user_not_found");
+    };
+    if user.is_bot {
+        return slack_error("cannot_reset_bot");
+    }
+    if user.is_primary_owner {
+        return slack_error("cannot_reset_primary_owner");
+    }
+    user.resets += 1;
+    user.sessions.clear();
+    ok("")
+}
+
+fn invalidate(s: &mut State, f: &HashMap<String, String>) -> Reply {
+    let Some(session_id) = f.get("session_id").and_then(|v| v.parse::<u64>().ok()) else {
+        return slack_error("invalid_arguments");
+    };
+    enum Owner<'a> {
+        User(&'a str),
+        Team(&'a str),
+    }
+    let owner = match (f.get("user_id"), f.get("team_id")) {
+        (Some(u), None) => Owner::User(u),
+        (None, Some(t)) => Owner::Team(t),
+        _ => return slack_error("invalid_arguments"),
+    };
+    for (id, user) in s.users.iter_mut() {
+        let matches = match owner {
+            Owner::User(u) => id == u,
+            Owner::Team(t) => user.team_id == t,
+        };
+        if matches {
+            if let Some(pos) = user.sessions.iter().position(|&x| x == session_id) {
+                if user.is_primary_owner {
+                    return slack_error("cannot_invalidate_primary_owner");
+                }
+                user.sessions.remove(pos);
+                return ok("");
+            }
+        }
+    }
+    slack_error("session_not_found")
+}
