@@ -67,7 +67,7 @@ fn rate_limit_waits_retry_after_then_succeeds() {
         records[0]
     );
     assert!(records[2].contains("attempt 3: ok"), "{}", records[2]);
-    for r in logs::all_mine() {
+    for (_, r) in logs::all_mine() {
         assert!(!r.contains("SECRET"), "{r}");
     }
 }

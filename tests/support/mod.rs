@@ -404,14 +404,14 @@ pub mod logs {
     }
 
     /// Every record this thread logged, any level, any target.
-    pub fn all_mine() -> Vec<String> {
+    pub fn all_mine() -> Vec<(log::Level, String)> {
         let me = thread::current().id();
         RECORDS
             .lock()
             .unwrap()
             .iter()
             .filter(|(t, _, _)| *t == me)
-            .map(|(_, _, m)| m.clone())
+            .map(|(_, l, m)| (*l, m.clone()))
             .collect()
     }
 }
