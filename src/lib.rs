@@ -123,3 +123,8 @@ pub use transport::fake::FakeTransport;
 #[cfg(feature = "ureq")]
 pub use transport::ureq::{UreqTransport, UreqTransportBuilder};
 pub use transport::{HttpRequest, HttpResponse, Transport};
+
+/// The README's Rust examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use slack_sessions::{
-    Client, Error, HttpRequest, InvalidateRequest, ResetRequest, SlackMethod, UreqTransport,
+    Client, Error, HttpRequest, InvalidateRequest, ResetRequest, RetryPolicy, SlackMethod,
+    UreqTransport,
 };
 
 /// Log Slack users out: reset all their sessions, or end one session.
@@ -41,6 +42,20 @@ struct Global {
     /// Give up on an attempt after this many seconds (fractions allowed).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: Option<Duration>,
+
+    /// Retry a rate-limited (429) or transiently failed call up to N times, waiting as
+    /// Slack's Retry-After says (0 turns retries off).
+    #[arg(long, global = true, value_name = "N", default_value_t = 3)]
+    retries: u32,
+
+    /// Send through this HTTP proxy (http://host:port; HTTPS is tunnelled with CONNECT).
+    /// Without it, HTTPS_PROXY / ALL_PROXY are honoured when --proxy-from-env is given.
+    #[arg(long, global = true, value_name = "URL")]
+    proxy: Option<String>,
+
+    /// Use the proxy named by ALL_PROXY / HTTPS_PROXY / HTTP_PROXY (and NO_PROXY).
+    #[arg(long, global = true, conflicts_with = "proxy")]
+    proxy_from_env: bool,
 
     /// Print the HTTP request that would be sent (token redacted) and exit without
     /// any network I/O. Works without a token.
@@ -164,9 +179,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             "no token: set SLACK_TOKEN (or pass --token); try --dry-run to see the request first",
         )),
     };
-    let mut builder = Client::builder(token).api_url(g.api_url.clone());
+    let mut builder = Client::builder(token)
+        .api_url(g.api_url.clone())
+        .user_agent(concat!("slack-sessions-cli/", env!("CARGO_PKG_VERSION")))
+        .retry(RetryPolicy::default().max_retries(g.retries))
+        .proxy_from_env(g.proxy_from_env);
     if let Some(t) = g.timeout {
         builder = builder.timeout(t);
+    }
+    if let Some(p) = &g.proxy {
+        builder = builder.proxy(p.clone());
     }
     let client = builder.build()?;
 
