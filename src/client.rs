@@ -13,9 +13,11 @@ use http::header::{
 use http::{Method, StatusCode, Uri};
 use serde::Deserialize;
 
+use crate::bulk::{BulkOptions, ResetMany};
 use crate::error::{ApiDetail, ApiError, ConfigError, Error, ErrorCode, InvalidRequest};
 use crate::meta::{ResponseMeta, WithMeta};
-use crate::method::SlackMethod;
+use crate::method::{Paginated, SlackMethod};
+use crate::paginate::Pages;
 use crate::retry::{RetryPolicy, Sleep, ThreadSleep};
 use crate::token::Token;
 use crate::transport::{HttpRequest, HttpResponse, Transport};
@@ -210,6 +212,42 @@ impl<T: Transport> Client<T> {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+
+    /// Walks every page of a [`Paginated`] method, following
+    /// `response_metadata.next_cursor`; see [`Pages`].
+    pub fn pages<R: Paginated>(&self, request: &R) -> Pages<'_, T, R> {
+        Pages::new(self, request.clone())
+    }
+
+    /// Resets the sessions of many users with `admin.users.session.reset`, one call per
+    /// user (duplicates once), yielding one [`ResetOutcome`](crate::ResetOutcome) per user
+    /// as each finishes; see [`ResetMany`] for what is retried and what stops the run.
+    ///
+    /// ```
+    /// use slack_sessions::{BulkOptions, Client, FakeTransport};
+    ///
+    /// let fake = FakeTransport::new();
+    /// fake.push_json(200, r#"{"ok":true}"#)
+    ///     .push_json(200, r#"{"ok":false,"error":"user_not_found"}"#)
+    ///     .push_json(200, r#"{"ok":true}"#);
+    /// let client = Client::with_transport("xoxp-test", fake);
+    ///
+    /// let outcomes: Vec<_> = client.reset_many(["W1", "W404", "W2", "W1"], BulkOptions::new()).collect();
+    /// let ok: Vec<_> = outcomes.iter().map(|o| (o.user_id.as_str(), o.is_ok())).collect();
+    /// assert_eq!(ok, [("W1", true), ("W404", false), ("W2", true)]);
+    /// ```
+    pub fn reset_many<I, S>(&self, user_ids: I, options: BulkOptions) -> ResetMany<'_, T>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ResetMany::new(self, user_ids, options)
+    }
+
+    /// Waits through the client's [`Sleep`] (real sleep unless a test replaced it).
+    pub(crate) fn sleep(&self, duration: Duration) {
+        self.sleeper.sleep(duration);
     }
 
     /// Replaces any copy of the token in the evidence an error keeps from a body: a

@@ -374,6 +374,22 @@ error_codes! {
     InternalError = "internal_error",
     /// Slack hit a catastrophic error; part of the operation may have happened. Retried.
     FatalError = "fatal_error",
+    /// `resetBulk`: some users' sessions could not be reset; Slack's answer has details.
+    FailedForSomeUsers = "failed_for_some_users",
+    /// `resetBulk`: the action is restricted for this org or user.
+    RestrictedAction = "restricted_action",
+    /// `resetBulk`: only the primary owner can reset the primary owner's sessions.
+    SessionResetNotAllowed = "session_reset_not_allowed",
+    /// `setSettings`: neither `duration` nor `desktop_app_browser_quit` was given.
+    AtLeastOneSessionSettingRequired = "at_least_one_session_setting_required",
+    /// Settings methods: bot users have no session settings.
+    BotsNotAllowed = "bots_not_allowed",
+    /// `setSettings`: the settings were saved but could not be applied to existing sessions.
+    UnableToUpdateExistingSessions = "unable_to_update_existing_sessions",
+    /// `list`: the cursor is not one Slack issued (or it expired); start again without it.
+    InvalidCursor = "invalid_cursor",
+    /// `list`: the `limit` is outside the range Slack accepts.
+    InvalidLimit = "invalid_limit",
 }
 
 impl fmt::Display for ErrorCode {
@@ -650,7 +666,10 @@ mod tests {
             invalid_arguments invalid_arg_name invalid_array_arg invalid_charset invalid_form_data \
             invalid_post_type missing_post_type team_added_to_org ratelimited accesslimited \
             request_timeout service_unavailable fatal_error session_not_found \
-            session_invalidation_failed cannot_invalidate_primary_owner admin_unauthorized";
+            session_invalidation_failed cannot_invalidate_primary_owner admin_unauthorized \
+            failed_for_some_users restricted_action session_reset_not_allowed \
+            at_least_one_session_setting_required bots_not_allowed \
+            unable_to_update_existing_sessions invalid_cursor";
         for wire in documented.split_whitespace() {
             assert!(
                 !matches!(ErrorCode::from_wire(wire), ErrorCode::Other(_)),

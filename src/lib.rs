@@ -98,15 +98,18 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+mod bulk;
 mod client;
 mod error;
 mod meta;
 mod method;
 pub mod methods;
+mod paginate;
 mod retry;
 mod token;
 pub mod transport;
 
+pub use bulk::{BulkOptions, ResetMany, ResetOutcome};
 pub use client::{
     decode_response, Client, ClientBuilder, DefaultTransport, DEFAULT_API_URL, USER_AGENT_VALUE,
 };
@@ -114,9 +117,15 @@ pub use error::{
     ApiError, ConfigError, Error, ErrorCode, InvalidRequest, TransportError, TransportErrorKind,
 };
 pub use meta::{ResponseMeta, WithMeta};
-pub use method::SlackMethod;
+pub use method::{Paginated, SlackMethod};
+pub use methods::clear_settings::{ClearSettingsRequest, ClearSettingsResponse};
+pub use methods::get_settings::{GetSettingsRequest, GetSettingsResponse, SessionSettings};
 pub use methods::invalidate::{InvalidateRequest, InvalidateResponse, SessionOwner};
+pub use methods::list::{ActiveSession, DeviceInfo, ListRequest, ListResponse, PageMetadata};
 pub use methods::reset::{ResetRequest, ResetResponse};
+pub use methods::reset_bulk::{ResetBulkRequest, ResetBulkResponse};
+pub use methods::set_settings::{SetSettingsRequest, SetSettingsResponse};
+pub use paginate::Pages;
 pub use retry::{RetryPolicy, Sleep, ThreadSleep};
 pub use token::Token;
 pub use transport::fake::FakeTransport;

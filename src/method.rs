@@ -89,3 +89,16 @@ pub(crate) fn check_id(
     }
     Ok(())
 }
+
+/// A [`SlackMethod`] whose answers come in pages linked by
+/// `response_metadata.next_cursor`; [`Client::pages`](crate::Client::pages) walks them.
+///
+/// Implement it for your own paginated methods (`users.list`, `conversations.list`, …)
+/// and `pages` works for them too.
+pub trait Paginated: SlackMethod + Clone {
+    /// This request, asking for the page that starts at `cursor`.
+    fn with_cursor(&self, cursor: &str) -> Self;
+
+    /// The cursor of the next page, if there is one (an empty string means none).
+    fn next_cursor(response: &Self::Response) -> Option<&str>;
+}

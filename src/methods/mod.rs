@@ -1,4 +1,169 @@
-//! The `admin.users.session.*` methods, one file each.
+//! The `admin.users.session.*` methods, one file each, and what they share.
 
+pub mod clear_settings;
+pub mod get_settings;
 pub mod invalidate;
+pub mod list;
 pub mod reset;
+pub mod reset_bulk;
+pub mod set_settings;
+
+use serde::{Serialize, Serializer};
+
+use crate::error::InvalidRequest;
+use crate::method::check_id;
+
+/// A list of user ids, sent as one comma-joined form field (`user_ids=W1,W2`), the form
+/// Slack's methods take for array arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UserIds(pub(crate) Vec<String>);
+
+impl Serialize for UserIds {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.join(","))
+    }
+}
+
+impl UserIds {
+    pub(crate) fn from_iter<I, S>(ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        UserIds(ids.into_iter().map(Into::into).collect())
+    }
+
+    /// Checks every id, and the count against `max` (Slack's per-call limit, if any).
+    pub(crate) fn check(
+        &self,
+        method: &'static str,
+        max: Option<usize>,
+    ) -> Result<(), InvalidRequest> {
+        if self.0.is_empty() {
+            return Err(InvalidRequest::new(
+                method,
+                "user_ids",
+                "is empty; name at least one user",
+            ));
+        }
+        if let Some(max) = max {
+            if self.0.len() > max {
+                return Err(InvalidRequest::new(
+                    method,
+                    "user_ids",
+                    format!(
+                        "has {} ids; Slack accepts at most {max} per call",
+                        self.0.len()
+                    ),
+                ));
+            }
+        }
+        for id in &self.0 {
+            check_id(method, "user_ids", id)?;
+            if id.contains(',') {
+                return Err(InvalidRequest::new(
+                    method,
+                    "user_ids",
+                    format!(
+                        "contains {id:?}; an id with a comma would be split in two on the wire"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Decodes an integer that Slack may send as a JSON number or as a string of digits.
+pub(crate) mod lenient_u64 {
+    use serde::de::{self, Deserializer, Visitor};
+    use std::fmt;
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(U64Visitor)
+    }
+
+    struct U64Visitor;
+
+    impl Visitor<'_> for U64Visitor {
+        type Value = u64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a non-negative integer, as a number or a string of digits")
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::custom(format!("negative id {v}")))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+            if v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+                Ok(v as u64)
+            } else {
+                Err(E::custom(format!("{v} is not a whole non-negative number")))
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            v.trim()
+                .parse()
+                .map_err(|_| E::custom(format!("{v:?} is not an integer")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_join_and_check() {
+        let ids = UserIds::from_iter(["W1", "W2"]);
+        assert_eq!(
+            serde_urlencoded::to_string([("user_ids", &ids)]).unwrap(),
+            "user_ids=W1%2CW2"
+        );
+        assert!(ids.check("m", Some(2)).is_ok());
+        assert!(ids
+            .check("m", Some(1))
+            .unwrap_err()
+            .reason()
+            .contains("at most 1"));
+        assert!(UserIds::from_iter(Vec::<String>::new())
+            .check("m", None)
+            .is_err());
+        assert!(UserIds::from_iter(["W1,W2"]).check("m", None).is_err());
+        assert!(UserIds::from_iter(["W1", " "]).check("m", None).is_err());
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Id {
+        #[serde(with = "lenient_u64")]
+        id: u64,
+    }
+
+    #[test]
+    fn lenient_u64_takes_numbers_and_strings() {
+        for (json, want) in [
+            (r#"{"id":1112275520242}"#, 1112275520242u64),
+            (r#"{"id":"1112275520242"}"#, 1112275520242),
+            (r#"{"id":" 7 "}"#, 7),
+            (r#"{"id":18446744073709551615}"#, u64::MAX),
+        ] {
+            assert_eq!(serde_json::from_str::<Id>(json).unwrap().id, want, "{json}");
+        }
+        for bad in [
+            r#"{"id":-1}"#,
+            r#"{"id":"x"}"#,
+            r#"{"id":1.5}"#,
+            r#"{"id":null}"#,
+            r#"{"id":true}"#,
+        ] {
+            assert!(serde_json::from_str::<Id>(bad).is_err(), "{bad}");
+        }
+    }
+}

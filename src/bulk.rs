@@ -1,0 +1,266 @@
+//! [`Client::reset_many`]: log out many users, one outcome per user, through rate limits.
+
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::client::Client;
+use crate::error::{Error, TransportErrorKind};
+use crate::methods::reset::ResetRequest;
+use crate::transport::Transport;
+
+/// Options of a [`Client::reset_many`] run.
+///
+/// ```
+/// use slack_sessions::BulkOptions;
+///
+/// // Share the token's Tier 2 budget with another job: at most 10 resets a minute.
+/// let options = BulkOptions::new().web_only(true).per_minute(10);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkOptions {
+    mobile_only: bool,
+    web_only: bool,
+    per_minute: Option<u32>,
+    max_rate_limit_waits: u32,
+    max_consecutive_failures: u32,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        BulkOptions {
+            mobile_only: false,
+            web_only: false,
+            per_minute: None,
+            max_rate_limit_waits: 1000,
+            max_consecutive_failures: 5,
+        }
+    }
+}
+
+impl BulkOptions {
+    /// Reset every session of every user, as fast as Slack allows.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only expire mobile sessions.
+    pub fn mobile_only(mut self, yes: bool) -> Self {
+        self.mobile_only = yes;
+        self
+    }
+
+    /// Only expire web sessions.
+    pub fn web_only(mut self, yes: bool) -> Self {
+        self.web_only = yes;
+        self
+    }
+
+    /// Start at most `n` calls a minute (evenly spaced), for a token whose rate budget is
+    /// shared with other jobs. Without it, calls go back to back and Slack's 429s pace
+    /// the run. `0` means no pacing.
+    pub fn per_minute(mut self, n: u32) -> Self {
+        self.per_minute = (n > 0).then_some(n);
+        self
+    }
+
+    /// How many 429s in a row one user may get before the run stops (default 1000: in
+    /// practice, wait as long as Slack asks). A user is never skipped over a 429.
+    pub fn max_rate_limit_waits(mut self, n: u32) -> Self {
+        self.max_rate_limit_waits = n;
+        self
+    }
+
+    /// How many users in a row may fail without an answer from Slack (connection or
+    /// timeout, after retries) before the run stops, since the network is likely down
+    /// (default 5).
+    pub fn max_consecutive_failures(mut self, n: u32) -> Self {
+        self.max_consecutive_failures = n.max(1);
+        self
+    }
+}
+
+/// What happened to one user of a [`Client::reset_many`] run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ResetOutcome {
+    /// The user.
+    pub user_id: String,
+    /// `Ok` when Slack reset the user's sessions.
+    pub result: Result<(), Error>,
+    /// Slack's request id of the last attempt, when there was an answer.
+    pub request_id: Option<String>,
+    /// Calls made for this user (retries and waited-out 429s included).
+    pub attempts: u32,
+}
+
+impl ResetOutcome {
+    /// Whether the user's sessions were reset.
+    pub fn is_ok(&self) -> bool {
+        self.result.is_ok()
+    }
+}
+
+/// A [`Client::reset_many`] run: an iterator of one [`ResetOutcome`] per user, each
+/// yielded as soon as that user is done.
+///
+/// A rate-limited user is waited out (per `Retry-After`) and retried, never skipped;
+/// permanent errors (`user_not_found`, `cannot_reset_bot`, …) are reported for that user
+/// and the run goes on. An error that dooms every later call (`invalid_auth`,
+/// `not_authed`, `missing_scope`, `not_an_admin`, a revoked or expired token, an
+/// unusable client setup) stops the run at once: the iterator yields that user's outcome
+/// and ends; [`stopped`](Self::stopped) says why and [`remaining`](Self::remaining) lists
+/// who was not attempted.
+#[must_use = "iterators do nothing unless consumed"]
+pub struct ResetMany<'a, T> {
+    client: &'a Client<T>,
+    queue: VecDeque<String>,
+    options: BulkOptions,
+    last_start: Option<Instant>,
+    consecutive_failures: u32,
+    stopped: Option<String>,
+}
+
+impl<'a, T: Transport> ResetMany<'a, T> {
+    pub(crate) fn new<I, S>(client: &'a Client<T>, user_ids: I, options: BulkOptions) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut seen = HashSet::new();
+        let queue = user_ids
+            .into_iter()
+            .map(Into::into)
+            .filter(|id: &String| seen.insert(id.clone()))
+            .collect();
+        ResetMany {
+            client,
+            queue,
+            options,
+            last_start: None,
+            consecutive_failures: 0,
+            stopped: None,
+        }
+    }
+
+    /// Why the run stopped early, if it did.
+    pub fn stopped(&self) -> Option<&str> {
+        self.stopped.as_deref()
+    }
+
+    /// The users not attempted yet (all of them after an early stop that are not done).
+    pub fn remaining(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.queue.iter().map(String::as_str)
+    }
+
+    fn pace(&mut self) {
+        if let (Some(n), Some(last)) = (self.options.per_minute, self.last_start) {
+            let interval = Duration::from_secs(60) / n;
+            let since = last.elapsed();
+            if since < interval {
+                self.client.sleep(interval - since);
+            }
+        }
+        self.last_start = Some(Instant::now());
+    }
+
+    fn reset_one(&mut self, user_id: String) -> ResetOutcome {
+        let request = ResetRequest::new(user_id.as_str())
+            .mobile_only(self.options.mobile_only)
+            .web_only(self.options.web_only);
+        let mut attempts = 0;
+        let mut waits = 0;
+        loop {
+            self.pace();
+            match self.client.send_with_meta(&request) {
+                Ok(answer) => {
+                    return ResetOutcome {
+                        request_id: answer.meta.request_id().map(str::to_owned),
+                        attempts: attempts + answer.meta.attempts(),
+                        result: Ok(()),
+                        user_id,
+                    }
+                }
+                Err(Error::RateLimited {
+                    retry_after, meta, ..
+                }) if waits < self.options.max_rate_limit_waits => {
+                    // The client's own retries are spent; keep waiting as Slack asks.
+                    attempts += meta.attempts();
+                    waits += 1;
+                    let wait = self.client.retry_policy().rate_limit_wait(retry_after);
+                    log::info!(
+                        target: "slack_sessions",
+                        "reset_many: {user_id} rate limited, waiting {wait:?} before trying again"
+                    );
+                    self.client.sleep(wait);
+                }
+                Err(error) => {
+                    return ResetOutcome {
+                        request_id: error.request_id().map(str::to_owned),
+                        attempts: attempts + error.attempts(),
+                        result: Err(error),
+                        user_id,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether `error` means no later call of the run can succeed.
+fn dooms_the_run(error: &Error) -> bool {
+    match error {
+        Error::Api(e) => e.code().is_auth_failure(),
+        Error::Config(_) | Error::RateLimited { .. } => true,
+        Error::Http { status, .. } => *status == 401 || *status == 403,
+        _ => false,
+    }
+}
+
+fn no_answer(error: &Error) -> bool {
+    matches!(error, Error::Transport(t) if t.kind().is_transient() || t.kind() == TransportErrorKind::NoResponse)
+}
+
+impl<T: Transport> Iterator for ResetMany<'_, T> {
+    type Item = ResetOutcome;
+
+    fn next(&mut self) -> Option<ResetOutcome> {
+        if self.stopped.is_some() {
+            return None;
+        }
+        let user_id = self.queue.pop_front()?;
+        let outcome = self.reset_one(user_id);
+        if let Err(error) = &outcome.result {
+            if no_answer(error) {
+                self.consecutive_failures += 1;
+            } else {
+                self.consecutive_failures = 0;
+            }
+            if dooms_the_run(error) {
+                self.stopped = Some(format!(
+                    "{} failed with an error every later call would share: {error}",
+                    outcome.user_id
+                ));
+            } else if self.consecutive_failures >= self.options.max_consecutive_failures {
+                self.stopped = Some(format!(
+                    "{} users in a row got no answer from Slack (last: {error})",
+                    self.consecutive_failures
+                ));
+            }
+        } else {
+            self.consecutive_failures = 0;
+        }
+        Some(outcome)
+    }
+}
+
+impl<T> fmt::Debug for ResetMany<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResetMany")
+            .field("remaining", &self.queue.len())
+            .field("options", &self.options)
+            .field("stopped", &self.stopped)
+            .finish()
+    }
+}

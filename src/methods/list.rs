@@ -1,0 +1,231 @@
+//! `admin.users.session.list`: the active sessions of an org, a workspace or a user.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::InvalidRequest;
+use crate::method::{check_id, Paginated, SlackMethod};
+use crate::methods::lenient_u64;
+
+/// `admin.users.session.list`: lists active sessions, a page at a time. With no filter,
+/// every session in the org; narrow it with [`user`](Self::user) and/or
+/// [`team`](Self::team).
+///
+/// Walk every page with [`Client::pages`](crate::Client::pages):
+///
+/// ```
+/// use slack_sessions::{Client, FakeTransport, ListRequest};
+///
+/// let fake = FakeTransport::new();
+/// fake.push_json(200, r#"{"ok":true,"active_sessions":[{"user_id":"W1","team_id":"T1","session_id":1112275520242}],
+///                        "response_metadata":{"next_cursor":"abc"}}"#);
+/// fake.push_json(200, r#"{"ok":true,"active_sessions":[{"user_id":"W1","team_id":"T1","session_id":"99"}],
+///                        "response_metadata":{"next_cursor":""}}"#);
+/// let client = Client::with_transport("xoxp-test", fake.clone());
+///
+/// let mut ids = Vec::new();
+/// for page in client.pages(&ListRequest::new().user("W1")) {
+///     ids.extend(page?.active_sessions.iter().map(|s| s.session_id));
+/// }
+/// assert_eq!(ids, [1112275520242, 99]);
+/// assert_eq!(fake.requests()[1].body(), b"user_id=W1&cursor=abc");
+/// # Ok::<(), slack_sessions::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ListRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    team_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cursor: Option<String>,
+}
+
+impl ListRequest {
+    /// Every active session the token can see.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only this user's sessions (`user_id`).
+    pub fn user(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Only sessions in this workspace (`team_id`).
+    pub fn team(mut self, team_id: impl Into<String>) -> Self {
+        self.team_id = Some(team_id.into());
+        self
+    }
+
+    /// At most this many sessions per page (`limit`; Slack's default applies when unset).
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Start from this page (`cursor`, from a previous page's `next_cursor`).
+    pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
+        self.cursor = Some(cursor.into());
+        self
+    }
+}
+
+/// One page of `admin.users.session.list`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ListResponse {
+    /// The sessions on this page.
+    #[serde(default)]
+    pub active_sessions: Vec<ActiveSession>,
+    /// Where the next page starts; `None` or empty on the last page.
+    #[serde(default)]
+    pub response_metadata: Option<PageMetadata>,
+}
+
+/// `response_metadata` of a paginated answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct PageMetadata {
+    /// The cursor of the next page; empty on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+/// An active session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ActiveSession {
+    /// Whose session it is.
+    #[serde(default)]
+    pub user_id: String,
+    /// The workspace of the session.
+    #[serde(default)]
+    pub team_id: String,
+    /// The session's id, for [`InvalidateRequest`](crate::InvalidateRequest). Slack's
+    /// SDKs disagree on its JSON type, so a number and a string of digits both decode.
+    #[serde(with = "lenient_u64")]
+    pub session_id: u64,
+    /// The device the session was created on.
+    #[serde(default)]
+    pub created: Option<DeviceInfo>,
+    /// The device the session was most recently used from.
+    #[serde(default)]
+    pub recent: Option<DeviceInfo>,
+}
+
+/// Device details of a session, as Slack reports them; any may be missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct DeviceInfo {
+    /// E.g. `"Macbook Pro"`.
+    pub device_hardware: Option<String>,
+    /// E.g. `"Mac OS"`.
+    pub os: Option<String>,
+    /// E.g. `"10.14.6"`.
+    pub os_version: Option<String>,
+    /// E.g. `"4.2.0"`.
+    pub slack_client_version: Option<String>,
+    /// The IP address.
+    pub ip: Option<String>,
+}
+
+impl SlackMethod for ListRequest {
+    const NAME: &'static str = "admin.users.session.list";
+    type Response = ListResponse;
+
+    fn validate(&self) -> Result<(), InvalidRequest> {
+        if let Some(id) = &self.user_id {
+            check_id(Self::NAME, "user_id", id)?;
+        }
+        if let Some(id) = &self.team_id {
+            check_id(Self::NAME, "team_id", id)?;
+        }
+        if self.limit == Some(0) {
+            return Err(InvalidRequest::new(
+                Self::NAME,
+                "limit",
+                "is 0; ask for at least one session per page",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Paginated for ListRequest {
+    fn with_cursor(&self, cursor: &str) -> Self {
+        self.clone().cursor(cursor)
+    }
+
+    fn next_cursor(response: &ListResponse) -> Option<&str> {
+        response.response_metadata.as_ref()?.next_cursor.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_filters_in_order() {
+        assert_eq!(serde_urlencoded::to_string(ListRequest::new()).unwrap(), "");
+        let r = ListRequest::new()
+            .user("W1")
+            .team("T1")
+            .limit(100)
+            .cursor("dXNlcjpVMDYxTkZUVDI=");
+        assert_eq!(
+            serde_urlencoded::to_string(&r).unwrap(),
+            "team_id=T1&user_id=W1&limit=100&cursor=dXNlcjpVMDYxTkZUVDI%3D"
+        );
+    }
+
+    #[test]
+    fn validates() {
+        assert!(ListRequest::new().validate().is_ok());
+        assert_eq!(
+            ListRequest::new().user("").validate().unwrap_err().field(),
+            "user_id"
+        );
+        assert_eq!(
+            ListRequest::new()
+                .team("T 1")
+                .validate()
+                .unwrap_err()
+                .field(),
+            "team_id"
+        );
+        assert_eq!(
+            ListRequest::new().limit(0).validate().unwrap_err().field(),
+            "limit"
+        );
+    }
+
+    #[test]
+    fn decodes_sessions_with_either_id_type() {
+        let body = r#"{"ok":true,"active_sessions":[
+            {"user_id":"W1","team_id":"T1","session_id":1112275520242,
+             "created":{"device_hardware":"Macbook Pro","os":"Mac OS","os_version":"10.14.6","slack_client_version":"4.2.0","ip":"1.2.3.4"},
+             "recent":{"ip":"5.6.7.8"}},
+            {"user_id":"W2","team_id":"T1","session_id":"42"}],
+            "response_metadata":{"next_cursor":"next"}}"#;
+        let r: ListResponse = serde_json::from_str(body).unwrap();
+        assert_eq!(r.active_sessions[0].session_id, 1112275520242);
+        assert_eq!(
+            r.active_sessions[0].created.as_ref().unwrap().os.as_deref(),
+            Some("Mac OS")
+        );
+        assert_eq!(
+            r.active_sessions[0].recent.as_ref().unwrap().ip.as_deref(),
+            Some("5.6.7.8")
+        );
+        assert_eq!(r.active_sessions[1].session_id, 42);
+        assert!(r.active_sessions[1].created.is_none());
+        assert_eq!(ListRequest::next_cursor(&r), Some("next"));
+        let last: ListResponse =
+            serde_json::from_str(r#"{"ok":true,"active_sessions":[]}"#).unwrap();
+        assert_eq!(ListRequest::next_cursor(&last), None);
+    }
+}
