@@ -166,9 +166,13 @@ impl<'a, T: Transport> ResetMany<'a, T> {
     }
 
     fn reset_one(&mut self, user_id: String) -> ResetOutcome {
-        let request = ResetRequest::new(user_id.as_str())
-            .mobile_only(self.options.mobile_only)
-            .web_only(self.options.web_only);
+        let mut request = ResetRequest::new(user_id.as_str());
+        if self.options.mobile_only {
+            request = request.mobile_only(true);
+        }
+        if self.options.web_only {
+            request = request.web_only(true);
+        }
         let mut attempts = 0;
         let mut waits = 0;
         loop {

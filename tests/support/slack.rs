@@ -20,6 +20,8 @@ pub struct User {
     pub is_primary_owner: bool,
     /// How many times a reset reached this user.
     pub resets: u32,
+    /// (desktop_app_browser_quit, duration) when the user has settings of their own.
+    pub settings: Option<(Option<bool>, Option<u64>)>,
 }
 
 #[derive(Default)]
@@ -196,6 +198,11 @@ fn handle(state: &Mutex<State>, r: &Received) -> Reply {
     let reply = match method.as_str() {
         "admin.users.session.reset" => reset(&mut s, &f),
         "admin.users.session.invalidate" => invalidate(&mut s, &f),
+        "admin.users.session.list" => list(&s, &f),
+        "admin.users.session.resetBulk" => reset_bulk(&mut s, &f),
+        "admin.users.session.getSettings" => get_settings(&s, &f),
+        "admin.users.session.setSettings" => set_settings(&mut s, &f),
+        "admin.users.session.clearSettings" => clear_settings(&mut s, &f),
         _ => slack_error("unknown_method"),
     };
     if warning.is_empty() {
@@ -267,4 +274,132 @@ fn invalidate(s: &mut State, f: &HashMap<String, String>) -> Reply {
         }
     }
     slack_error("session_not_found")
+}
+
+/// Sessions as (user, team, id), in a stable order; the cursor is the index to start at.
+fn list(s: &State, f: &HashMap<String, String>) -> Reply {
+    let all: Vec<(String, String, u64)> = s
+        .users
+        .iter()
+        .filter(|(id, u)| {
+            f.get("user_id").is_none_or(|w| w == *id)
+                && f.get("team_id").is_none_or(|t| *t == u.team_id)
+        })
+        .flat_map(|(id, u)| {
+            u.sessions
+                .iter()
+                .map(move |sid| (id.clone(), u.team_id.clone(), *sid))
+        })
+        .collect();
+    let start = match f.get("cursor") {
+        None => 0,
+        Some(c) => match c
+            .strip_prefix("page:")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) if n <= all.len() => n,
+            _ => return slack_error("invalid_cursor"),
+        },
+    };
+    let limit = f
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(100);
+    let end = (start + limit).min(all.len());
+    let sessions: Vec<String> = all[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, (u, t, id))| {
+            // Alternate the id's JSON type, as Slack's SDKs disagree on it.
+            let id = if i % 2 == 0 { id.to_string() } else { format!("\"{id}\"") };
+            format!(
+                r#"{{"user_id":"{u}","team_id":"{t}","session_id":{id},"created":{{"device_hardware":"Macbook Pro","os":"Mac OS","ip":"10.0.0.{i}"}},"recent":{{"ip":"10.1.0.{i}"}}}}"#
+            )
+        })
+        .collect();
+    let next = if end < all.len() {
+        format!("page:{end}")
+    } else {
+        String::new()
+    };
+    ok(&format!(
+        r#""active_sessions":[{}],"response_metadata":{{"next_cursor":"{next}"}}"#,
+        sessions.join(",")
+    ))
+}
+
+fn ids(f: &HashMap<String, String>) -> Vec<String> {
+    f.get("user_ids")
+        .map(|v| v.split(',').map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn reset_bulk(s: &mut State, f: &HashMap<String, String>) -> Reply {
+    let ids = ids(f);
+    if ids.is_empty() || ids.len() > 1000 {
+        return slack_error("invalid_arguments");
+    }
+    for id in &ids {
+        match s.users.get(id) {
+            None => return slack_error("user_not_found"),
+            Some(u) if u.is_bot => return slack_error("cannot_reset_bot"),
+            Some(_) => {}
+        }
+    }
+    for id in &ids {
+        let u = s.users.get_mut(id).unwrap();
+        u.resets += 1;
+        u.sessions.clear();
+    }
+    ok("")
+}
+
+fn get_settings(s: &State, f: &HashMap<String, String>) -> Reply {
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for id in ids(f) {
+        match s.users.get(&id).and_then(|u| u.settings) {
+            Some((quit, duration)) => {
+                let mut fields = vec![format!(r#""user_id":"{id}""#)];
+                if let Some(q) = quit {
+                    fields.push(format!(r#""desktop_app_browser_quit":{q}"#));
+                }
+                if let Some(d) = duration {
+                    fields.push(format!(r#""duration":{d}"#));
+                }
+                with.push(format!("{{{}}}", fields.join(",")));
+            }
+            None => without.push(format!(r#""{id}""#)),
+        }
+    }
+    ok(&format!(
+        r#""session_settings":[{}],"no_settings_applied":[{}]"#,
+        with.join(","),
+        without.join(",")
+    ))
+}
+
+fn set_settings(s: &mut State, f: &HashMap<String, String>) -> Reply {
+    let quit = f.get("desktop_app_browser_quit").map(|v| v == "true");
+    let duration = f.get("duration").and_then(|v| v.parse().ok());
+    if quit.is_none() && duration.is_none() {
+        return slack_error("at_least_one_session_setting_required");
+    }
+    for id in ids(f) {
+        match s.users.get_mut(&id) {
+            Some(u) if u.is_bot => return slack_error("bots_not_allowed"),
+            Some(u) => u.settings = Some((quit, duration)),
+            None => return slack_error("user_not_found"),
+        }
+    }
+    ok("")
+}
+
+fn clear_settings(s: &mut State, f: &HashMap<String, String>) -> Reply {
+    for id in ids(f) {
+        if let Some(u) = s.users.get_mut(&id) {
+            u.settings = None;
+        }
+    }
+    ok("")
 }
