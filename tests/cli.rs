@@ -212,3 +212,231 @@ fn readme_shows_the_real_dry_run_output() {
         "README is out of date; the CLI prints:\n{stdout}"
     );
 }
+
+fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("slack-sessions-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
+#[test]
+fn reset_many_reports_one_json_line_per_user() {
+    let slack = FakeSlack::start(3);
+    let ids = write_temp(
+        "ids.txt",
+        "# incident 42\nW1\n\nW404   # typo?\nW2\nW1\nB1\nW3\n",
+    );
+    let (code, stdout, stderr) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    let lines = json_lines(&stdout);
+    let got: Vec<(&str, bool, Option<&str>)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["user_id"].as_str().unwrap(),
+                v["ok"].as_bool().unwrap(),
+                v["error"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("W1", true, None),
+            ("W404", false, Some("user_not_found")),
+            ("W2", true, None),
+            ("B1", false, Some("cannot_reset_bot")),
+            ("W3", true, None),
+        ]
+    );
+    assert!(lines
+        .iter()
+        .all(|v| v["request_id"].as_str().unwrap().starts_with("req-") && v["attempts"] == 1));
+    assert!(stderr.contains("reset 3 of 5"), "{stderr}");
+    assert!(stderr.contains("W404 (user_not_found)"), "{stderr}");
+    for u in ["W1", "W2", "W3"] {
+        assert_eq!(slack.resets(u), 1);
+    }
+
+    // Everything fine: exit 0, ids from stdin.
+    let slack = FakeSlack::start(2);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+        .args(["reset-many", "-", "--web-only"])
+        .env("SLACK_TOKEN", TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"W1\nW2\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(json_lines(&text(&out.stdout)).len(), 2);
+    assert!(slack
+        .server
+        .received()
+        .iter()
+        .all(|r| r.body_str().ends_with("&web_only=true")));
+}
+
+#[test]
+fn reset_many_refuses_bad_ids_before_any_call() {
+    let slack = FakeSlack::start(2);
+    let ids = write_temp("bad-ids.txt", "W1\nW 2\nW3\tX\n");
+    let (code, stdout, stderr) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("line 2") && stderr.contains("line 3"),
+        "{stderr}"
+    );
+    assert!(slack.server.received().is_empty());
+}
+
+#[test]
+fn reset_many_stops_on_auth_failure_and_says_who_is_left() {
+    let slack = FakeSlack::start(5);
+    slack.misbehave(Reply::json(200, r#"{"ok":true}"#));
+    slack.misbehave(Reply::json(200, r#"{"ok":false,"error":"token_revoked"}"#));
+    let ids = write_temp("auth.txt", "W1\nW2\nW3\nW4\nW5\n");
+    let (code, stdout, stderr) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(json_lines(&stdout).len(), 2);
+    assert!(
+        stderr.contains("stopped early") && stderr.contains("token_revoked"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 user(s) not attempted"), "{stderr}");
+    assert_eq!(slack.server.received().len(), 2);
+}
+
+#[test]
+fn a_killed_run_resumes_and_resets_every_user_exactly_once() {
+    use std::io::{BufRead, BufReader};
+
+    let slack = FakeSlack::start(30);
+    // 10 calls per 3 s: the run must wait twice; we kill it during the first wait.
+    slack.with(|s| s.rate_limit = Some((10, Duration::from_secs(3))));
+    let users: Vec<String> = (1..=30).map(|n| format!("W{n}")).collect();
+    let ids = write_temp("resume.txt", &users.join("\n"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+        .args(["reset-many", ids.to_str().unwrap()])
+        .env("SLACK_TOKEN", TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    for _ in 0..10 {
+        reader.read_line(&mut first).unwrap();
+    }
+    // The 11th call is answered 429 (Slack did nothing) and the CLI is waiting it out.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(json_lines(&first).len(), 10);
+    let done: usize = users.iter().map(|u| slack.resets(u) as usize).sum();
+    assert_eq!(done, 10, "only the reported users were reset");
+
+    let report = write_temp("report.jsonl", &first);
+    let (code, second, stderr) = run(
+        &slack,
+        &[
+            "reset-many",
+            ids.to_str().unwrap(),
+            "--skip-done",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("skipped 10 already done"), "{stderr}");
+    let mut reported: Vec<String> = json_lines(&first)
+        .into_iter()
+        .chain(json_lines(&second))
+        .map(|v| {
+            assert_eq!(v["ok"], true);
+            v["user_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    reported.sort();
+    let mut expected = users.clone();
+    expected.sort();
+    assert_eq!(reported, expected, "every user reported exactly once");
+    for u in &users {
+        assert_eq!(slack.resets(u), 1, "{u} reset {} times", slack.resets(u));
+    }
+}
+
+#[test]
+fn list_prints_a_table_or_json_lines() {
+    let slack = FakeSlack::start(3);
+    let (code, stdout, stderr) = run(&slack, &["list", "--limit", "2"]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("USER"), "{stdout}");
+    assert_eq!(lines.len(), 1 + 7, "{stdout}");
+    assert!(stdout.contains("Macbook Pro Mac OS"), "{stdout}");
+    assert!(stderr.contains("7 active session(s)"));
+    // 7 sessions, 2 a page: 4 calls.
+    assert_eq!(slack.server.received().len(), 4);
+
+    let (code, stdout, _) = run(&slack, &["list", "--user", "W2", "--json"]);
+    assert_eq!(code, 0);
+    let lines = json_lines(&stdout);
+    let ids: Vec<u64> = lines
+        .iter()
+        .map(|v| v["session_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [201, 202]);
+    assert_eq!(lines[0]["created"]["device_hardware"], "Macbook Pro");
+}
+
+#[test]
+fn settings_get_set_clear() {
+    let slack = FakeSlack::start(2);
+    let (code, _, stderr) = run(
+        &slack,
+        &[
+            "settings",
+            "set",
+            "W1",
+            "W2",
+            "--duration",
+            "86400",
+            "--quit-on-close",
+            "true",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        slack.server.received()[0].body_str(),
+        "user_ids=W1%2CW2&desktop_app_browser_quit=true&duration=86400"
+    );
+    let (code, stdout, _) = run(&slack, &["settings", "get", "W1"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "W1\tduration=86400s\tquit_on_close=true\n");
+    let (code, _, _) = run(&slack, &["settings", "clear", "W1"]);
+    assert_eq!(code, 0);
+    let (_, stdout, _) = run(&slack, &["settings", "get", "W1"]);
+    assert!(stdout.contains("no settings of their own"), "{stdout}");
+    // Refused before sending: no setting, duration out of range.
+    let before = slack.server.received().len();
+    assert_eq!(run(&slack, &["settings", "set", "W1"]).0, 2);
+    assert_eq!(
+        run(&slack, &["settings", "set", "W1", "--duration", "60"]).0,
+        2
+    );
+    assert_eq!(slack.server.received().len(), before);
+}

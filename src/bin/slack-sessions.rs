@@ -4,15 +4,18 @@
 //! README's CLI reference. Exit codes: 0 success, 1 Slack refused or the call failed,
 //! 2 usage error or input refused before any network call.
 
+use std::collections::HashSet;
 use std::error::Error as StdError;
-use std::io::Write;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use slack_sessions::{
-    Client, Error, HttpRequest, InvalidateRequest, ResetRequest, RetryPolicy, SlackMethod,
-    UreqTransport,
+    BulkOptions, ClearSettingsRequest, Client, Error, GetSettingsRequest, HttpRequest,
+    InvalidateRequest, ListRequest, ResetOutcome, ResetRequest, RetryPolicy, SetSettingsRequest,
+    SlackMethod, UreqTransport,
 };
 
 /// Log Slack users out: reset all their sessions, or end one session.
@@ -92,6 +95,73 @@ enum Command {
         /// The workspace the session belongs to (sent as team_id; Slack is retiring this form).
         #[arg(long = "team", value_name = "TEAM_ID")]
         team_id: Option<String>,
+    },
+    /// Log out many users, one call each, riding out rate limits. Prints one JSON line per
+    /// user to stdout as each finishes; progress and the summary go to stderr.
+    ResetMany {
+        /// File of user ids, one per line (blank lines and # comments skipped); - or
+        /// nothing for stdin.
+        #[arg(value_name = "FILE|-")]
+        input: Option<PathBuf>,
+        /// Only expire mobile sessions.
+        #[arg(long, conflicts_with = "web_only")]
+        mobile_only: bool,
+        /// Only expire web sessions.
+        #[arg(long)]
+        web_only: bool,
+        /// Start at most N calls a minute (when the token's rate budget is shared).
+        #[arg(long, value_name = "N")]
+        rate: Option<u32>,
+        /// An earlier run's stdout: users it shows as done are skipped, so a run that was
+        /// cut off resumes where it stopped.
+        #[arg(long, value_name = "REPORT")]
+        skip_done: Option<PathBuf>,
+    },
+    /// List active sessions (every page), as a table or JSON lines.
+    List {
+        /// Only this user's sessions.
+        #[arg(long = "user", value_name = "USER_ID")]
+        user_id: Option<String>,
+        /// Only sessions in this workspace.
+        #[arg(long = "team", value_name = "TEAM_ID")]
+        team_id: Option<String>,
+        /// Sessions per page requested from Slack.
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read, set or clear users' session settings (duration, quit on close).
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum SettingsCommand {
+    /// Show the users' own session settings.
+    Get {
+        /// User ids.
+        #[arg(required = true, value_name = "USER_ID")]
+        user_ids: Vec<String>,
+    },
+    /// Set the session duration and/or quit-on-close for up to 1,000 users.
+    Set {
+        /// User ids.
+        #[arg(required = true, value_name = "USER_ID")]
+        user_ids: Vec<String>,
+        /// Session duration in seconds (28800 = 8 hours to 315569520 = 10 years).
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<u64>,
+        /// End sessions when the desktop app or browser window closes.
+        #[arg(long, value_name = "BOOL")]
+        quit_on_close: Option<bool>,
+    },
+    /// Remove the users' own settings (the org's defaults apply again).
+    Clear {
+        /// User ids.
+        #[arg(required = true, value_name = "USER_ID")]
+        user_ids: Vec<String>,
     },
 }
 
@@ -232,7 +302,328 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 format!("invalidated session {session_id}")
             })
         }
+        Command::ResetMany {
+            input,
+            mobile_only,
+            web_only,
+            rate,
+            skip_done,
+        } => {
+            let options = BulkOptions::new()
+                .mobile_only(*mobile_only)
+                .web_only(*web_only)
+                .per_minute(rate.unwrap_or(0));
+            reset_many(
+                &client,
+                input.as_deref(),
+                skip_done.as_deref(),
+                options,
+                g.dry_run,
+            )
+        }
+        Command::List {
+            user_id,
+            team_id,
+            limit,
+            json,
+        } => {
+            let mut req = ListRequest::new();
+            if let Some(u) = user_id {
+                req = req.user(u.clone());
+            }
+            if let Some(t) = team_id {
+                req = req.team(t.clone());
+            }
+            if let Some(l) = limit {
+                req = req.limit(*l);
+            }
+            if g.dry_run {
+                return call(&client, &req, true, String::new);
+            }
+            list(&client, &req, *json)
+        }
+        Command::Settings(SettingsCommand::Get { user_ids }) => {
+            let req = GetSettingsRequest::new(user_ids.iter().cloned());
+            if g.dry_run {
+                return call(&client, &req, true, String::new);
+            }
+            let answer = client.send_with_meta(&req)?;
+            print_warnings(answer.meta.warnings());
+            for s in &answer.response.session_settings {
+                let duration = s.duration.map_or("-".to_owned(), |d| format!("{d}s"));
+                let quit = s
+                    .desktop_app_browser_quit
+                    .map_or("-".to_owned(), |q| q.to_string());
+                println!("{}\tduration={duration}\tquit_on_close={quit}", s.user_id);
+            }
+            for u in &answer.response.no_settings_applied {
+                println!("{u}\t(no settings of their own: the org's defaults apply)");
+            }
+            Ok(())
+        }
+        Command::Settings(SettingsCommand::Set {
+            user_ids,
+            duration,
+            quit_on_close,
+        }) => {
+            let mut req = SetSettingsRequest::new(user_ids.iter().cloned());
+            if let Some(d) = duration {
+                req = req.duration(Duration::from_secs(*d));
+            }
+            if let Some(q) = quit_on_close {
+                req = req.desktop_app_browser_quit(*q);
+            }
+            let n = user_ids.len();
+            call(&client, &req, g.dry_run, || {
+                format!("set session settings of {n} user(s)")
+            })
+        }
+        Command::Settings(SettingsCommand::Clear { user_ids }) => {
+            let req = ClearSettingsRequest::new(user_ids.iter().cloned());
+            let n = user_ids.len();
+            call(&client, &req, g.dry_run, || {
+                format!("cleared session settings of {n} user(s)")
+            })
+        }
     }
+}
+
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("slack-sessions: warning from Slack: {warning}");
+    }
+}
+
+/// Reads user ids: one per line, `#` starts a comment, blank lines skipped, duplicates
+/// kept once. Every id is checked before anything is sent.
+fn read_ids(input: Option<&Path>) -> Result<Vec<String>, Failure> {
+    let reader: Box<dyn BufRead> = match input {
+        None => Box::new(std::io::stdin().lock()),
+        Some(p) if p == Path::new("-") => Box::new(std::io::stdin().lock()),
+        Some(p) => Box::new(std::io::BufReader::new(
+            std::fs::File::open(p)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", p.display())))?,
+        )),
+    };
+    let mut ids = Vec::new();
+    let mut seen = HashSet::new();
+    let mut bad = Vec::new();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| Failure::usage(format!("cannot read the user ids: {e}")))?;
+        let id = line.split('#').next().unwrap_or("").trim();
+        if id.is_empty() {
+            continue;
+        }
+        if let Err(e) = ResetRequest::new(id).validate() {
+            bad.push(format!("line {}: {id:?} {}", n + 1, e.reason()));
+        } else if seen.insert(id.to_owned()) {
+            ids.push(id.to_owned());
+        }
+    }
+    if !bad.is_empty() {
+        return Err(Failure::usage(format!(
+            "{} invalid user id(s), nothing was sent:\n  {}",
+            bad.len(),
+            bad.join("\n  ")
+        )));
+    }
+    Ok(ids)
+}
+
+/// The users an earlier report shows as done.
+fn read_done(report: &Path) -> Result<HashSet<String>, Failure> {
+    let text = std::fs::read_to_string(report)
+        .map_err(|e| Failure::usage(format!("cannot read the report {}: {e}", report.display())))?;
+    let mut done = HashSet::new();
+    let mut unreadable = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(v) => {
+                if v["ok"] == serde_json::Value::Bool(true) {
+                    if let Some(id) = v["user_id"].as_str() {
+                        done.insert(id.to_owned());
+                    }
+                }
+            }
+            Err(_) => unreadable += 1,
+        }
+    }
+    if unreadable > 0 {
+        eprintln!(
+            "slack-sessions: {unreadable} unreadable line(s) in {} ignored (a run cut off mid-line?)",
+            report.display()
+        );
+    }
+    Ok(done)
+}
+
+fn outcome_line(o: &ResetOutcome) -> String {
+    let error = o.result.as_ref().err().map(|e| match e.code() {
+        Some(code) => code.as_str().to_owned(),
+        None => e.to_string(),
+    });
+    serde_json::json!({
+        "user_id": o.user_id,
+        "ok": o.is_ok(),
+        "error": error,
+        "request_id": o.request_id,
+        "attempts": o.attempts,
+    })
+    .to_string()
+}
+
+fn reset_many(
+    client: &Client<UreqTransport>,
+    input: Option<&Path>,
+    skip_done: Option<&Path>,
+    options: BulkOptions,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    let ids = read_ids(input)?;
+    let done = match skip_done {
+        Some(report) => read_done(report)?,
+        None => HashSet::new(),
+    };
+    let (skipped, todo): (Vec<String>, Vec<String>) =
+        ids.into_iter().partition(|id| done.contains(id));
+    if dry_run {
+        for id in &todo {
+            println!("{id}");
+        }
+        eprintln!(
+            "slack-sessions: dry run: would reset {} user(s), skip {} already done; nothing was sent",
+            todo.len(),
+            skipped.len()
+        );
+        return Ok(());
+    }
+    let total = todo.len();
+    let progress = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut stdout = std::io::stdout().lock();
+    let mut failed = Vec::new();
+    let mut finished = 0;
+    let mut run = client.reset_many(todo, options);
+    for outcome in run.by_ref() {
+        finished += 1;
+        // One line per user, flushed at once, so a crash loses nothing.
+        let _ = writeln!(stdout, "{}", outcome_line(&outcome));
+        let _ = stdout.flush();
+        if let Err(e) = &outcome.result {
+            let code = e.code().map_or("failed", |c| c.as_str());
+            failed.push(format!("{} ({code})", outcome.user_id));
+        }
+        if progress {
+            let elapsed = started.elapsed().as_secs_f64().max(0.001);
+            let per_second = finished as f64 / elapsed;
+            let eta = (total - finished) as f64 / per_second;
+            eprint!(
+                "\r{finished}/{total} done, {:.0}/min, ETA {eta:.0}s   ",
+                per_second * 60.0
+            );
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    let not_attempted = run.remaining().len();
+    let ok = finished - failed.len();
+    let skipped_note = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!("; skipped {} already done", skipped.len())
+    };
+    eprintln!(
+        "slack-sessions: reset {ok} of {total} user(s) in {:.1}s{skipped_note}",
+        started.elapsed().as_secs_f64()
+    );
+    if !failed.is_empty() {
+        eprintln!(
+            "slack-sessions: {} failed: {}",
+            failed.len(),
+            failed.join(", ")
+        );
+    }
+    if let Some(reason) = run.stopped() {
+        eprintln!("slack-sessions: stopped early: {reason}");
+        eprintln!(
+            "slack-sessions: {not_attempted} user(s) not attempted; fix the cause and rerun with --skip-done <this run's output>"
+        );
+    }
+    if failed.is_empty() && not_attempted == 0 {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: 1,
+            message: format!("{} user(s) not reset", failed.len() + not_attempted),
+        })
+    }
+}
+
+fn list(client: &Client<UreqTransport>, request: &ListRequest, json: bool) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    if !json {
+        let _ = writeln!(
+            stdout,
+            "{:<12} {:<12} {:>20}  {:<32} RECENT IP",
+            "USER", "TEAM", "SESSION_ID", "CREATED ON"
+        );
+    }
+    let mut count = 0;
+    for page in client.pages(request) {
+        for s in &page?.active_sessions {
+            count += 1;
+            let line = if json {
+                serde_json::json!({
+                    "user_id": s.user_id,
+                    "team_id": s.team_id,
+                    "session_id": s.session_id,
+                    "created": s.created.as_ref().map(device_json),
+                    "recent": s.recent.as_ref().map(device_json),
+                })
+                .to_string()
+            } else {
+                let device = s
+                    .created
+                    .as_ref()
+                    .map(|d| {
+                        [
+                            d.device_hardware.as_deref(),
+                            d.os.as_deref(),
+                            d.os_version.as_deref(),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                    })
+                    .unwrap_or_default();
+                let recent_ip = s
+                    .recent
+                    .as_ref()
+                    .and_then(|r| r.ip.as_deref())
+                    .unwrap_or("-");
+                format!(
+                    "{:<12} {:<12} {:>20}  {:<32} {recent_ip}",
+                    s.user_id, s.team_id, s.session_id, device
+                )
+            };
+            let _ = writeln!(stdout, "{line}");
+        }
+        let _ = stdout.flush();
+    }
+    eprintln!("slack-sessions: {count} active session(s)");
+    Ok(())
+}
+
+fn device_json(d: &slack_sessions::DeviceInfo) -> serde_json::Value {
+    serde_json::json!({
+        "device_hardware": d.device_hardware,
+        "os": d.os,
+        "os_version": d.os_version,
+        "slack_client_version": d.slack_client_version,
+        "ip": d.ip,
+    })
 }
 
 fn call<R: SlackMethod>(
@@ -248,9 +639,7 @@ fn call<R: SlackMethod>(
         return Ok(());
     }
     let answer = client.send_with_meta(request)?;
-    for warning in answer.meta.warnings() {
-        eprintln!("slack-sessions: warning from Slack: {warning}");
-    }
+    print_warnings(answer.meta.warnings());
     let mut line = format!("ok: {}", done());
     if let Some(id) = answer.meta.request_id() {
         line.push_str(&format!(" [request id {id}]"));
