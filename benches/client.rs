@@ -1,1 +1,144 @@
-fn main() {}
+//! Criterion benchmarks of what the SDK adds on top of the network round trip.
+//!
+//! `cargo bench --bench client` runs them all; the README's Performance section keeps the
+//! figures. Groups: `encode`, `decode`, `send_fake`, and `loopback` (the SDK's `send`
+//! through `UreqTransport` beside a bare `ureq::Agent` POSTing identical bytes to the same
+//! keep-alive server on 127.0.0.1).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use slack_sessions::{
+    decode_response, Client, FakeTransport, InvalidateRequest, ResetRequest, RetryPolicy,
+};
+
+#[path = "loopback_server.rs"]
+mod loopback_server;
+
+const TOKEN: &str = "xoxp-bench-token";
+
+fn encode(c: &mut Criterion) {
+    let client = Client::with_transport(TOKEN, FakeTransport::new());
+    let reset = ResetRequest::new("W12345678").mobile_only(true);
+    let invalidate = InvalidateRequest::for_user("W12345678", 1112275520242);
+    let mut g = c.benchmark_group("encode");
+    g.bench_function("reset", |b| {
+        b.iter(|| client.build_request(black_box(&reset)).unwrap())
+    });
+    g.bench_function("invalidate", |b| {
+        b.iter(|| client.build_request(black_box(&invalidate)).unwrap())
+    });
+    g.finish();
+}
+
+fn response(headers: &[(&str, &str)], body: &str) -> http::Response<Vec<u8>> {
+    let mut b = http::Response::builder().status(200);
+    for (n, v) in headers {
+        b = b.header(*n, *v);
+    }
+    b.body(body.as_bytes().to_vec()).unwrap()
+}
+
+fn decode(c: &mut Criterion) {
+    let ok = response(&[("x-slack-req-id", "req-1")], r#"{"ok":true}"#);
+    let warned = response(
+        &[("x-slack-req-id", "req-1")],
+        r#"{"ok":true,"warning":"superfluous_charset","response_metadata":{"warnings":["superfluous_charset"]}}"#,
+    );
+    let missing_scope = response(
+        &[
+            ("x-slack-req-id", "req-1"),
+            ("x-oauth-scopes", "users:read"),
+            ("x-accepted-oauth-scopes", "admin.users:write"),
+        ],
+        r#"{"ok":false,"error":"missing_scope","needed":"admin.users:write","provided":"users:read"}"#,
+    );
+    let mut g = c.benchmark_group("decode");
+    g.bench_function("ok", |b| {
+        b.iter(|| decode_response::<ResetRequest>(black_box(&ok)).unwrap())
+    });
+    g.bench_function("ok_with_warnings", |b| {
+        b.iter(|| decode_response::<ResetRequest>(black_box(&warned)).unwrap())
+    });
+    g.bench_function("missing_scope", |b| {
+        b.iter(|| decode_response::<ResetRequest>(black_box(&missing_scope)).unwrap_err())
+    });
+    g.finish();
+}
+
+fn send_fake(c: &mut Criterion) {
+    let fake = FakeTransport::new();
+    let client = Client::builder(TOKEN)
+        .retry(RetryPolicy::none())
+        .transport(fake.clone())
+        .build()
+        .unwrap();
+    let request = ResetRequest::new("W12345678");
+    c.bench_function("send_fake", |b| {
+        b.iter_batched(
+            || {
+                // Outside the timing: forget what was recorded, queue the next answer.
+                fake.take_requests();
+                fake.push_json(200, r#"{"ok":true}"#);
+            },
+            |()| client.send(black_box(&request)).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+/// A bare ureq agent with the same safety settings as `UreqTransport`'s defaults.
+fn plain_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .timeout_resolve(Some(Duration::from_secs(10)))
+        .timeout_connect(Some(Duration::from_secs(10)))
+        .timeout_send_request(Some(Duration::from_secs(10)))
+        .timeout_send_body(Some(Duration::from_secs(10)))
+        .timeout_recv_response(Some(Duration::from_secs(30)))
+        .timeout_recv_body(Some(Duration::from_secs(30)))
+        .build()
+        .new_agent()
+}
+
+fn loopback(c: &mut Criterion) {
+    let server = loopback_server::start();
+    let api_url = format!("http://{}/api/", server.addr);
+    let client = Client::builder(TOKEN)
+        .api_url(&api_url)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let request = ResetRequest::new("W12345678");
+    // The identical bytes the SDK sends.
+    let wire = client.build_request(&request).unwrap();
+    let (parts, body) = wire.into_parts();
+    let agent = plain_agent();
+
+    let mut g = c.benchmark_group("loopback");
+    g.bench_function("send_loopback", |b| {
+        b.iter(|| client.send(black_box(&request)).unwrap())
+    });
+    g.bench_function("plain_ureq_loopback", |b| {
+        b.iter(|| {
+            let mut r = http::Request::new(body.clone());
+            *r.method_mut() = parts.method.clone();
+            *r.uri_mut() = parts.uri.clone();
+            *r.headers_mut() = parts.headers.clone();
+            let response = agent.run(r).unwrap();
+            let mut body = response.into_body();
+            body.with_config().limit(1024 * 1024).read_to_vec().unwrap()
+        })
+    });
+    g.finish();
+    eprintln!(
+        "loopback: {} TCP connections for both benchmarks (one per client when reused)",
+        server.connections.load(std::sync::atomic::Ordering::SeqCst)
+    );
+}
+
+criterion_group!(benches, encode, decode, send_fake, loopback);
+criterion_main!(benches);

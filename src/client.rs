@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use http::header::{
     HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT,
 };
-use http::{Method, StatusCode, Uri};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderMap, Method, StatusCode, Uri};
 use serde::Deserialize;
 
 use crate::bulk::{BulkOptions, ResetMany};
@@ -57,10 +58,10 @@ const SNIPPET_BYTES: usize = 256;
 /// ```
 pub struct Client<T> {
     token: Token,
-    /// The `Authorization` header, or why the token cannot be used.
-    auth: Result<HeaderValue, &'static str>,
-    api_url: String,
-    user_agent: HeaderValue,
+    /// Every request's headers (`Authorization`, `Content-Type`, `Accept`,
+    /// `User-Agent`), built once; or why the token cannot be used.
+    headers: Result<HeaderMap, &'static str>,
+    api_url: ApiUrl,
     retry: RetryPolicy,
     sleeper: Arc<dyn Sleep>,
     transport: T,
@@ -75,10 +76,9 @@ impl<T: Transport> Client<T> {
     pub fn with_transport(token: impl Into<Token>, transport: T) -> Self {
         let token = token.into();
         Client {
-            auth: auth_header(&token),
+            headers: request_headers(&token, HeaderValue::from_static(USER_AGENT_VALUE)),
             token,
-            api_url: DEFAULT_API_URL.to_owned(),
-            user_agent: HeaderValue::from_static(USER_AGENT_VALUE),
+            api_url: ApiUrl::new(DEFAULT_API_URL).expect("the default API URL is valid"),
             retry: RetryPolicy::default(),
             sleeper: Arc::new(ThreadSleep),
             transport,
@@ -164,8 +164,8 @@ impl<T: Transport> Client<T> {
     /// [`Error::InvalidRequest`] when the request fails its checks, [`Error::Config`]
     /// when the token cannot be used.
     pub fn build_request<R: SlackMethod>(&self, request: &R) -> Result<HttpRequest, Error> {
-        let auth = match &self.auth {
-            Ok(value) => value.clone(),
+        let headers = match &self.headers {
+            Ok(headers) => headers.clone(),
             Err(reason) => return Err(Error::Config(ConfigError::new(*reason))),
         };
         request.validate().map_err(Error::InvalidRequest)?;
@@ -176,10 +176,7 @@ impl<T: Transport> Client<T> {
                 format!("cannot be encoded as form fields: {e}"),
             ))
         })?;
-        let mut url = String::with_capacity(self.api_url.len() + R::NAME.len());
-        url.push_str(&self.api_url);
-        url.push_str(R::NAME);
-        let uri = Uri::try_from(url).map_err(|_| {
+        let uri = self.api_url.for_method(R::NAME).ok_or_else(|| {
             Error::InvalidRequest(InvalidRequest::new(
                 R::NAME,
                 "(method name)",
@@ -190,12 +187,7 @@ impl<T: Transport> Client<T> {
         let mut http_request = http::Request::new(body.into_bytes());
         *http_request.method_mut() = Method::POST;
         *http_request.uri_mut() = uri;
-        let headers = http_request.headers_mut();
-        headers.reserve(4);
-        headers.insert(AUTHORIZATION, auth);
-        headers.insert(CONTENT_TYPE, FORM);
-        headers.insert(ACCEPT, JSON);
-        headers.insert(USER_AGENT, self.user_agent.clone());
+        *http_request.headers_mut() = headers;
         Ok(http_request)
     }
 
@@ -206,7 +198,7 @@ impl<T: Transport> Client<T> {
 
     /// The API base URL every method name is appended to (always ends in `/`).
     pub fn api_url(&self) -> &str {
-        &self.api_url
+        &self.api_url.full
     }
 
     /// The retry policy.
@@ -266,20 +258,29 @@ impl<T: Transport> Client<T> {
     }
 }
 
-fn auth_header(token: &Token) -> Result<HeaderValue, &'static str> {
+/// The headers every request carries, or why the token cannot be used.
+fn request_headers(token: &Token, user_agent: HeaderValue) -> Result<HeaderMap, &'static str> {
     token.check()?;
-    let mut value = HeaderValue::try_from(format!("Bearer {}", token.secret()))
+    let mut auth = HeaderValue::try_from(format!("Bearer {}", token.secret()))
         .map_err(|_| "the token cannot be sent in an HTTP header")?;
-    value.set_sensitive(true);
-    Ok(value)
+    auth.set_sensitive(true);
+    let mut headers = HeaderMap::with_capacity(4);
+    headers.insert(AUTHORIZATION, auth);
+    headers.insert(CONTENT_TYPE, FORM);
+    headers.insert(ACCEPT, JSON);
+    headers.insert(USER_AGENT, user_agent);
+    Ok(headers)
 }
 
 impl<T: fmt::Debug> fmt::Debug for Client<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("token", &self.token)
-            .field("api_url", &self.api_url)
-            .field("user_agent", &self.user_agent)
+            .field("api_url", &self.api_url.full)
+            .field(
+                "user_agent",
+                &self.headers.as_ref().ok().and_then(|h| h.get(USER_AGENT)),
+            )
             .field("retry", &self.retry)
             .field("sleeper", &format_args!("dyn Sleep"))
             .field("transport", &self.transport)
@@ -431,14 +432,18 @@ impl<T> ClientBuilder<T> {
 
 impl Settings {
     fn finish<U: Transport>(self, transport: U) -> Result<Client<U>, Error> {
-        let auth = auth_header(&self.token);
-        if let Err(reason) = auth {
-            return Err(Error::Config(ConfigError::new(reason)));
-        }
+        self.token
+            .check()
+            .map_err(|reason| Error::Config(ConfigError::new(reason)))?;
         let api_url = match &self.api_url {
             Some(url) => normalize_api_url(url)?,
             None => DEFAULT_API_URL.to_owned(),
         };
+        let api_url = ApiUrl::new(&api_url).ok_or_else(|| {
+            Error::Config(ConfigError::new(format!(
+                "api url {api_url:?} is not a valid URL"
+            )))
+        })?;
         let user_agent = match &self.user_agent {
             None => HeaderValue::from_static(USER_AGENT_VALUE),
             Some(custom) => HeaderValue::try_from(format!("{} {USER_AGENT_VALUE}", custom.trim()))
@@ -452,10 +457,9 @@ impl Settings {
                 })?,
         };
         Ok(Client {
+            headers: request_headers(&self.token, user_agent),
             token: self.token,
-            auth,
             api_url,
-            user_agent,
             retry: self.retry,
             sleeper: self.sleeper,
             transport,
@@ -519,6 +523,42 @@ impl ClientBuilder<DefaultTransport> {
     pub fn build(self) -> Result<Client<crate::UreqTransport>, Error> {
         let transport = self.transport.ureq.build()?;
         self.settings.finish(transport)
+    }
+}
+
+/// The API base URL, split once so that each call only has to add the method's path.
+#[derive(Debug, Clone)]
+struct ApiUrl {
+    full: String,
+    scheme: Scheme,
+    authority: Authority,
+    path: String,
+}
+
+impl ApiUrl {
+    fn new(full: &str) -> Option<Self> {
+        let uri: Uri = full.parse().ok()?;
+        let parts = uri.into_parts();
+        Some(ApiUrl {
+            full: full.to_owned(),
+            scheme: parts.scheme?,
+            authority: parts.authority?,
+            path: parts
+                .path_and_query
+                .map_or_else(|| "/".to_owned(), |p| p.path().to_owned()),
+        })
+    }
+
+    /// `{api_url}{method}` as a `Uri`, parsing only the path.
+    fn for_method(&self, method: &str) -> Option<Uri> {
+        let mut path = String::with_capacity(self.path.len() + method.len());
+        path.push_str(&self.path);
+        path.push_str(method);
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(PathAndQuery::try_from(path).ok()?);
+        Uri::from_parts(parts).ok()
     }
 }
 

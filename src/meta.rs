@@ -1,6 +1,12 @@
 //! What Slack says about a call besides its result: request id, scopes, warnings.
 
+use http::header::HeaderName;
 use http::{HeaderMap, StatusCode};
+
+// Prepared once: looking a header up by `&str` parses and hashes the name every time.
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-slack-req-id");
+static OAUTH_SCOPES: HeaderName = HeaderName::from_static("x-oauth-scopes");
+static ACCEPTED_OAUTH_SCOPES: HeaderName = HeaderName::from_static("x-accepted-oauth-scopes");
 
 /// Diagnostics of one answer from Slack, available on success
 /// ([`WithMeta::meta`], from [`Client::send_with_meta`](crate::Client::send_with_meta))
@@ -22,7 +28,7 @@ pub struct ResponseMeta {
 impl ResponseMeta {
     /// Reads the diagnostic headers of an answer. Warnings are added from the body later.
     pub(crate) fn from_headers(status: StatusCode, headers: &HeaderMap) -> Self {
-        let get = |name: &str| {
+        let get = |name: &HeaderName| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
@@ -30,9 +36,9 @@ impl ResponseMeta {
         };
         ResponseMeta {
             status,
-            request_id: get("x-slack-req-id"),
-            oauth_scopes: get("x-oauth-scopes"),
-            accepted_oauth_scopes: get("x-accepted-oauth-scopes"),
+            request_id: get(&REQUEST_ID),
+            oauth_scopes: get(&OAUTH_SCOPES),
+            accepted_oauth_scopes: get(&ACCEPTED_OAUTH_SCOPES),
             warnings: Vec::new(),
             attempts: 1,
         }

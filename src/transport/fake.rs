@@ -88,6 +88,12 @@ impl FakeTransport {
         self.state().requests.iter().map(clone_request).collect()
     }
 
+    /// Every request received so far, oldest first, and forgets them (for long-running
+    /// tests and benchmarks that would otherwise keep every request in memory).
+    pub fn take_requests(&self) -> Vec<HttpRequest> {
+        std::mem::take(&mut self.state().requests)
+    }
+
     /// How many scripted answers are still queued.
     pub fn pending(&self) -> usize {
         self.state().script.len()
