@@ -9,19 +9,7 @@ use slack_sessions::{
     BulkOptions, Client, Error, ErrorCode, FakeTransport, RetryPolicy, TransportError,
     TransportErrorKind,
 };
-use support::RecordingSleep;
-
-fn setup(policy: RetryPolicy) -> (FakeTransport, RecordingSleep, Client<FakeTransport>) {
-    let fake = FakeTransport::new();
-    let sleep = RecordingSleep::default();
-    let client = Client::builder("xoxp-test")
-        .retry(policy.jitter(false))
-        .sleeper(sleep.clone())
-        .transport(fake.clone())
-        .build()
-        .unwrap();
-    (fake, sleep, client)
-}
+use support::scripted;
 
 fn r429(secs: u64) -> http::Response<Vec<u8>> {
     http::Response::builder()
@@ -49,7 +37,7 @@ fn bodies(fake: &FakeTransport) -> Vec<String> {
 #[test]
 fn rate_limits_are_waited_out_for_the_same_user() {
     // Client retries off: the bulk loop itself must keep the user.
-    let (fake, sleep, client) = setup(RetryPolicy::none());
+    let (fake, sleep, client) = scripted("xoxp-test", RetryPolicy::none());
     fake.push_response(ok_with_id("r1"))
         .push_response(r429(2))
         .push_response(r429(3))
@@ -95,7 +83,7 @@ fn rate_limits_are_waited_out_for_the_same_user() {
 
 #[test]
 fn duplicates_are_reset_once_and_options_are_sent() {
-    let (fake, _, client) = setup(RetryPolicy::none());
+    let (fake, _, client) = scripted("xoxp-test", RetryPolicy::none());
     for _ in 0..2 {
         fake.push_json(200, r#"{"ok":true}"#);
     }
@@ -114,7 +102,7 @@ fn duplicates_are_reset_once_and_options_are_sent() {
 
 #[test]
 fn permanent_errors_are_reported_and_the_run_goes_on() {
-    let (fake, _, client) = setup(RetryPolicy::default());
+    let (fake, _, client) = scripted("xoxp-test", RetryPolicy::default());
     fake.push_json(200, r#"{"ok":false,"error":"user_not_found"}"#)
         .push_json(200, r#"{"ok":false,"error":"cannot_reset_bot"}"#)
         .push_json(200, r#"{"ok":true}"#);
@@ -149,7 +137,7 @@ fn auth_failures_stop_the_run_and_say_who_is_left() {
         "token_expired",
         "not_authed",
     ] {
-        let (fake, _, client) = setup(RetryPolicy::default());
+        let (fake, _, client) = scripted("xoxp-test", RetryPolicy::default());
         fake.push_json(200, r#"{"ok":true}"#)
             .push_json(200, &format!(r#"{{"ok":false,"error":"{code}"}}"#));
         let mut run = client.reset_many(["W1", "W2", "W3", "W4"], BulkOptions::new());
@@ -174,7 +162,7 @@ fn auth_failures_stop_the_run_and_say_who_is_left() {
 
 #[test]
 fn a_dead_network_stops_the_run() {
-    let (fake, _, client) = setup(RetryPolicy::none());
+    let (fake, _, client) = scripted("xoxp-test", RetryPolicy::none());
     for _ in 0..3 {
         fake.push_error(TransportError::new(TransportErrorKind::Connect, "refused"));
     }
@@ -189,7 +177,7 @@ fn a_dead_network_stops_the_run() {
 
 #[test]
 fn endless_rate_limiting_stops_rather_than_skips() {
-    let (fake, sleep, client) = setup(RetryPolicy::none());
+    let (fake, sleep, client) = scripted("xoxp-test", RetryPolicy::none());
     for _ in 0..3 {
         fake.push_response(r429(1));
     }
@@ -204,7 +192,7 @@ fn endless_rate_limiting_stops_rather_than_skips() {
 
 #[test]
 fn pacing_spaces_calls_out() {
-    let (fake, sleep, client) = setup(RetryPolicy::none());
+    let (fake, sleep, client) = scripted("xoxp-test", RetryPolicy::none());
     for _ in 0..3 {
         fake.push_json(200, r#"{"ok":true}"#);
     }

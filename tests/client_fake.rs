@@ -7,23 +7,15 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use slack_sessions::{
     decode_response, Client, Error, ErrorCode, FakeTransport, HttpRequest, HttpResponse,
-    InvalidateRequest, ResetRequest, RetryPolicy, SlackMethod, Token, Transport, TransportError,
+    InvalidateRequest, ResetRequest, SlackMethod, Token, Transport, TransportError,
     TransportErrorKind,
 };
 
-const TOKEN: &str = "xoxp-test-SECRET-1234";
+mod support;
 
-/// A client over a fake, with retries off: each error path is seen on its first attempt.
-/// (Retries have their own tests in `retry.rs`.)
-fn fake_client() -> (FakeTransport, Client<FakeTransport>) {
-    let fake = FakeTransport::new();
-    let client = Client::builder(TOKEN)
-        .retry(RetryPolicy::none())
-        .transport(fake.clone())
-        .build()
-        .unwrap();
-    (fake, client)
-}
+use support::{chain, fake_client};
+
+const TOKEN: &str = "xoxp-test-SECRET-1234";
 
 fn header<'a>(request: &'a HttpRequest, name: &str) -> &'a str {
     request.headers().get(name).unwrap().to_str().unwrap()
@@ -48,7 +40,7 @@ fn assert_wire(request: &HttpRequest, url: &str, body: &str) {
 
 #[test]
 fn reset_wire_format() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     for _ in 0..4 {
         fake.push_json(200, r#"{"ok":true}"#);
     }
@@ -81,7 +73,7 @@ fn reset_wire_format() {
 
 #[test]
 fn invalidate_wire_format() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     fake.push_json(200, r#"{"ok":true}"#)
         .push_json(200, r#"{"ok":true}"#);
     client
@@ -98,7 +90,7 @@ fn invalidate_wire_format() {
 
 #[test]
 fn token_never_in_url_or_body() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     fake.push_json(200, r#"{"ok":true}"#)
         .push_json(200, r#"{"ok":true}"#);
     client.send(&ResetRequest::new("W1")).unwrap();
@@ -112,7 +104,7 @@ fn token_never_in_url_or_body() {
 
 #[test]
 fn invalid_input_never_reaches_the_transport() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     let cases: Vec<(Result<(), Error>, &str)> = vec![
         (client.send(&ResetRequest::new("")).map(drop), "user_id"),
         (client.send(&ResetRequest::new("   ")).map(drop), "user_id"),
@@ -263,7 +255,7 @@ fn custom_user_agent_keeps_ours() {
 
 #[test]
 fn success_meta_carries_request_id_scopes_and_warnings() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     fake.push_response(
         http::Response::builder()
             .status(200)
@@ -291,7 +283,7 @@ fn success_meta_carries_request_id_scopes_and_warnings() {
 
 #[test]
 fn api_error_with_scopes_and_request_id() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     fake.push_response(
         http::Response::builder()
             .status(200)
@@ -333,7 +325,7 @@ fn every_documented_code_decodes_to_its_variant() {
         ("admin_unauthorized", ErrorCode::AdminUnauthorized),
         ("brand_new_code", ErrorCode::Other("brand_new_code".into())),
     ] {
-        let (fake, client) = fake_client();
+        let (fake, client) = fake_client(TOKEN);
         fake.push_json(200, &format!(r#"{{"ok":false,"error":"{wire}"}}"#));
         let err = client
             .send(&InvalidateRequest::for_user("W1", 3))
@@ -461,7 +453,7 @@ fn decode_errors_say_what_was_wrong() {
 
 #[test]
 fn fake_without_script_is_an_error_naming_the_request() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     let err = client.send(&ResetRequest::new("W1")).unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("{err:?}")
@@ -476,7 +468,7 @@ fn fake_without_script_is_an_error_naming_the_request() {
 
 #[test]
 fn transport_errors_keep_their_source() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused by peer");
     fake.push_error(
         TransportError::new(TransportErrorKind::Connect, "connection refused").with_source(io),
@@ -511,7 +503,7 @@ impl SlackMethod for UsersInfo<'_> {
 
 #[test]
 fn user_defined_methods_work() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     fake.push_json(
         200,
         r#"{"ok":true,"user":{"id":"W9","is_admin":true,"name":"x"}}"#,
@@ -586,7 +578,7 @@ fn token_never_appears_in_debug_or_display() {
     let token = Token::from(TOKEN);
     let mut outputs = vec![format!("{token:?}"), format!("{token}")];
 
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client(TOKEN);
     outputs.push(format!("{client:?}"));
     outputs.push(format!("{client:#?}"));
     for body in [
@@ -601,14 +593,14 @@ fn token_never_appears_in_debug_or_display() {
     for _ in 0..6 {
         let err = client.send(&ResetRequest::new("W1")).unwrap_err();
         outputs.push(format!("{err:?}"));
-        outputs.push(support_chain(&err));
+        outputs.push(chain(&err));
     }
     // A misbehaving server that echoes the Authorization header back.
     let echo = Client::with_transport(TOKEN, Echo);
     let err = echo.send(&ResetRequest::new("W1")).unwrap_err();
     outputs.push(format!("{err:?}"));
-    outputs.push(support_chain(&err));
-    assert!(support_chain(&err).contains("[redacted]"));
+    outputs.push(chain(&err));
+    assert!(chain(&err).contains("[redacted]"));
     // The requests themselves, as a user might log them.
     for r in fake.requests() {
         outputs.push(format!("{r:?}"));
@@ -617,22 +609,9 @@ fn token_never_appears_in_debug_or_display() {
     // A bad token's error.
     let bad = Client::with_transport(format!("{TOKEN}\n"), FakeTransport::new());
     outputs.push(format!("{bad:?}"));
-    outputs.push(support_chain(
-        &bad.send(&ResetRequest::new("W1")).unwrap_err(),
-    ));
+    outputs.push(chain(&bad.send(&ResetRequest::new("W1")).unwrap_err()));
 
     for out in &outputs {
         assert!(!out.contains("SECRET"), "token leaked in: {out}");
     }
-}
-
-fn support_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

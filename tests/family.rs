@@ -2,26 +2,18 @@
 
 mod support;
 
+use support::fake_client;
+
 use std::time::Duration;
 
 use slack_sessions::{
-    ClearSettingsRequest, Client, Error, ErrorCode, FakeTransport, GetSettingsRequest, ListRequest,
+    ClearSettingsRequest, Client, Error, ErrorCode, GetSettingsRequest, ListRequest,
     ResetBulkRequest, RetryPolicy, SetSettingsRequest,
 };
 
-fn fake_client() -> (FakeTransport, Client<FakeTransport>) {
-    let fake = FakeTransport::new();
-    let client = Client::builder("xoxp-test")
-        .retry(RetryPolicy::none())
-        .transport(fake.clone())
-        .build()
-        .unwrap();
-    (fake, client)
-}
-
 #[test]
 fn list_wire_and_pages() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client("xoxp-test");
     fake.push_json(200, r#"{"ok":true,"active_sessions":[{"user_id":"W1","team_id":"T1","session_id":1}],"response_metadata":{"next_cursor":"c2"}}"#)
         .push_json(200, r#"{"ok":true,"active_sessions":[{"user_id":"W1","team_id":"T1","session_id":"2"}],"response_metadata":{"next_cursor":"c3"}}"#)
         .push_json(200, r#"{"ok":true,"active_sessions":[],"response_metadata":{"next_cursor":""}}"#);
@@ -51,7 +43,7 @@ fn list_wire_and_pages() {
 
 #[test]
 fn an_error_mid_walk_is_an_item_not_a_silent_end() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client("xoxp-test");
     fake.push_json(
         200,
         r#"{"ok":true,"active_sessions":[],"response_metadata":{"next_cursor":"c2"}}"#,
@@ -70,7 +62,7 @@ fn an_error_mid_walk_is_an_item_not_a_silent_end() {
 
 #[test]
 fn a_repeated_cursor_ends_the_walk_with_an_error() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client("xoxp-test");
     for _ in 0..3 {
         fake.push_json(
             200,
@@ -86,7 +78,7 @@ fn a_repeated_cursor_ends_the_walk_with_an_error() {
 
 #[test]
 fn invalid_family_requests_send_nothing() {
-    let (fake, client) = fake_client();
+    let (fake, client) = fake_client("xoxp-test");
     let too_many: Vec<String> = (0..1001).map(|n| format!("W{n}")).collect();
     let errors = [
         client

@@ -8,24 +8,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 use slack_sessions::{
-    Client, Error, ErrorCode, FakeTransport, InvalidateRequest, ResetRequest, ResetResponse,
-    RetryPolicy, SlackMethod, TransportError, TransportErrorKind,
+    Error, ErrorCode, InvalidateRequest, ResetRequest, ResetResponse, RetryPolicy, SlackMethod,
+    TransportError, TransportErrorKind,
 };
-use support::{logs, RecordingSleep};
+use support::{logs, scripted};
 
 const TOKEN: &str = "xoxp-test-SECRET-42";
-
-fn setup(policy: RetryPolicy) -> (FakeTransport, RecordingSleep, Client<FakeTransport>) {
-    let fake = FakeTransport::new();
-    let sleep = RecordingSleep::default();
-    let client = Client::builder(TOKEN)
-        .retry(policy.jitter(false))
-        .sleeper(sleep.clone())
-        .transport(fake.clone())
-        .build()
-        .unwrap();
-    (fake, sleep, client)
-}
 
 fn r429(retry_after: Option<&str>) -> http::Response<Vec<u8>> {
     let mut b = http::Response::builder().status(429);
@@ -39,7 +27,7 @@ fn r429(retry_after: Option<&str>) -> http::Response<Vec<u8>> {
 #[test]
 fn rate_limit_waits_retry_after_then_succeeds() {
     logs::install();
-    let (fake, sleep, client) = setup(RetryPolicy::default());
+    let (fake, sleep, client) = scripted(TOKEN, RetryPolicy::default());
     fake.push_response(r429(Some("3")))
         .push_response(r429(Some("1")))
         .push_json(200, r#"{"ok":true}"#);
@@ -77,7 +65,7 @@ fn missing_or_garbage_retry_after_falls_back_and_huge_is_capped() {
     let policy = RetryPolicy::default()
         .rate_limit_fallback(Duration::from_secs(7))
         .max_wait(Duration::from_secs(60));
-    let (fake, sleep, client) = setup(policy);
+    let (fake, sleep, client) = scripted(TOKEN, policy);
     fake.push_response(r429(None))
         .push_response(r429(Some("soon")))
         .push_response(r429(Some("86400")))
@@ -95,7 +83,7 @@ fn missing_or_garbage_retry_after_falls_back_and_huge_is_capped() {
 
 #[test]
 fn exhausted_rate_limit_returns_the_last_429_with_attempts() {
-    let (fake, sleep, client) = setup(RetryPolicy::default().max_retries(2));
+    let (fake, sleep, client) = scripted(TOKEN, RetryPolicy::default().max_retries(2));
     for _ in 0..3 {
         fake.push_response(r429(Some("2")));
     }
@@ -118,7 +106,7 @@ fn exhausted_rate_limit_returns_the_last_429_with_attempts() {
 #[test]
 fn transient_failures_back_off_exponentially() {
     let policy = RetryPolicy::default().backoff(Duration::from_millis(100), Duration::from_secs(5));
-    let (fake, sleep, client) = setup(policy);
+    let (fake, sleep, client) = scripted(TOKEN, policy);
     fake.push_error(TransportError::new(
         TransportErrorKind::Timeout,
         "timed out",
@@ -149,7 +137,7 @@ fn each_transient_slack_code_is_retried() {
         "request_timeout",
         "user_session_reset_failed",
     ] {
-        let (fake, sleep, client) = setup(RetryPolicy::default());
+        let (fake, sleep, client) = scripted(TOKEN, RetryPolicy::default());
         fake.push_json(200, &format!(r#"{{"ok":false,"error":"{code}"}}"#))
             .push_json(200, r#"{"ok":true}"#);
         client.send(&ResetRequest::new("W1")).unwrap();
@@ -170,13 +158,13 @@ fn permanent_failures_are_not_retried() {
         (404, "<html>"),
     ];
     for (status, body) in bodies {
-        let (fake, sleep, client) = setup(RetryPolicy::default());
+        let (fake, sleep, client) = scripted(TOKEN, RetryPolicy::default());
         fake.push_json(status, body);
         let err = client.send(&ResetRequest::new("W1")).unwrap_err();
         assert_eq!(err.attempts(), 1, "{body}");
         assert!(sleep.waits().is_empty(), "{body}");
     }
-    let (fake, sleep, client) = setup(RetryPolicy::default());
+    let (fake, sleep, client) = scripted(TOKEN, RetryPolicy::default());
     fake.push_error(TransportError::new(
         TransportErrorKind::BodyTooLarge,
         "too large",
@@ -190,7 +178,7 @@ fn permanent_failures_are_not_retried() {
 
 #[test]
 fn policy_none_returns_the_first_failure() {
-    let (fake, sleep, client) = setup(RetryPolicy::none());
+    let (fake, sleep, client) = scripted(TOKEN, RetryPolicy::none());
     fake.push_response(r429(Some("1")))
         .push_json(200, r#"{"ok":true}"#);
     assert!(matches!(
@@ -202,7 +190,7 @@ fn policy_none_returns_the_first_failure() {
 
 #[test]
 fn transport_error_reports_attempts() {
-    let (fake, _, client) = setup(RetryPolicy::default().max_retries(1));
+    let (fake, _, client) = scripted(TOKEN, RetryPolicy::default().max_retries(1));
     fake.push_error(TransportError::new(TransportErrorKind::Io, "reset"))
         .push_error(TransportError::new(TransportErrorKind::Io, "reset again"));
     let err = client.send(&ResetRequest::new("W1")).unwrap_err();
@@ -228,7 +216,7 @@ impl SlackMethod for PostOnce {
 
 #[test]
 fn non_idempotent_methods_opt_out() {
-    let (fake, sleep, client) = setup(RetryPolicy::default());
+    let (fake, sleep, client) = scripted(TOKEN, RetryPolicy::default());
     fake.push_json(200, r#"{"ok":false,"error":"internal_error"}"#);
     let err = client.send(&PostOnce { text: "hi" }).unwrap_err();
     assert_eq!(err.code(), Some(&ErrorCode::InternalError));

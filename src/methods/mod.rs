@@ -74,6 +74,24 @@ impl UserIds {
     }
 }
 
+/// Refuses `mobile_only` together with `web_only`: "only mobile" and "only web" at once
+/// is a contradiction, and guessing which one was meant could leave a stolen device
+/// logged in.
+pub(crate) fn check_session_kind(
+    method: &'static str,
+    mobile_only: Option<bool>,
+    web_only: Option<bool>,
+) -> Result<(), InvalidRequest> {
+    if mobile_only == Some(true) && web_only == Some(true) {
+        return Err(InvalidRequest::new(
+            method,
+            "web_only",
+            "cannot be true together with mobile_only; leave both unset to reset every session",
+        ));
+    }
+    Ok(())
+}
+
 /// Decodes an integer that Slack may send as a JSON number or as a string of digits.
 pub(crate) mod lenient_u64 {
     use serde::de::{self, Deserializer, Visitor};

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidRequest;
 use crate::method::{check_id, SlackMethod};
+use crate::methods::check_session_kind;
 
 /// `admin.users.session.reset`: wipes a user's sessions, leaving the user logged out;
 /// their Slack clients reset their local cache.
@@ -86,14 +87,7 @@ impl SlackMethod for ResetRequest {
     /// reset every session.
     fn validate(&self) -> Result<(), InvalidRequest> {
         check_id(Self::NAME, "user_id", &self.user_id)?;
-        if self.mobile_only == Some(true) && self.web_only == Some(true) {
-            return Err(InvalidRequest::new(
-                Self::NAME,
-                "web_only",
-                "cannot be true together with mobile_only; leave both unset to reset every session",
-            ));
-        }
-        Ok(())
+        check_session_kind(Self::NAME, self.mobile_only, self.web_only)
     }
 }
 

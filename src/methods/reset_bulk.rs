@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidRequest;
 use crate::method::SlackMethod;
-use crate::methods::UserIds;
+use crate::methods::{check_session_kind, UserIds};
 
 /// `admin.users.session.resetBulk`: enqueues an asynchronous job that wipes the sessions
 /// of up to [`MAX_USERS`](Self::MAX_USERS) users.
@@ -93,14 +93,7 @@ impl SlackMethod for ResetBulkRequest {
     /// together with `web_only`.
     fn validate(&self) -> Result<(), InvalidRequest> {
         self.user_ids.check(Self::NAME, Some(Self::MAX_USERS))?;
-        if self.mobile_only == Some(true) && self.web_only == Some(true) {
-            return Err(InvalidRequest::new(
-                Self::NAME,
-                "web_only",
-                "cannot be true together with mobile_only; leave both unset to reset every session",
-            ));
-        }
-        Ok(())
+        check_session_kind(Self::NAME, self.mobile_only, self.web_only)
     }
 }
 

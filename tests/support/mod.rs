@@ -431,3 +431,36 @@ impl RecordingSleep {
         self.0.lock().unwrap().clone()
     }
 }
+
+/// A client over a fresh fake transport whose waits are recorded, not slept; jitter off
+/// so that waits can be asserted exactly.
+pub fn scripted(
+    token: &str,
+    policy: slack_sessions::RetryPolicy,
+) -> (
+    slack_sessions::FakeTransport,
+    RecordingSleep,
+    slack_sessions::Client<slack_sessions::FakeTransport>,
+) {
+    let fake = slack_sessions::FakeTransport::new();
+    let sleep = RecordingSleep::default();
+    let client = slack_sessions::Client::builder(token)
+        .retry(policy.jitter(false))
+        .sleeper(sleep.clone())
+        .transport(fake.clone())
+        .build()
+        .unwrap();
+    (fake, sleep, client)
+}
+
+/// A client over a fresh fake transport with retries off: each error path is seen on its
+/// first attempt.
+pub fn fake_client(
+    token: &str,
+) -> (
+    slack_sessions::FakeTransport,
+    slack_sessions::Client<slack_sessions::FakeTransport>,
+) {
+    let (fake, _, client) = scripted(token, slack_sessions::RetryPolicy::none());
+    (fake, client)
+}
