@@ -2,6 +2,11 @@
 //! out everywhere ([`ResetRequest`]), end one session ([`InvalidateRequest`]), with the
 //! token kept secret, every failure typed and nothing sent that Slack would misread.
 //!
+//! The rest of the family is here too: [`ListRequest`] (walk it with [`Client::pages`]),
+//! [`ResetBulkRequest`], [`GetSettingsRequest`], [`SetSettingsRequest`],
+//! [`ClearSettingsRequest`]; and [`Client::reset_many`] logs out a whole list of users,
+//! one outcome per user, riding out Slack's rate limits.
+//!
 //! ```
 //! use slack_sessions::{Client, FakeTransport, ResetRequest};
 //!
@@ -71,6 +76,14 @@
 //!
 //! Request id, warnings and the scope headers are on the error ([`Error::meta`]) and, for
 //! a success, on [`Client::send_with_meta`]'s answer.
+//!
+//! # Retries and time bounds
+//!
+//! By default a 429 is retried after its `Retry-After`, and transient failures (timeouts,
+//! broken connections, HTTP 5xx, Slack's `internal_error` …) with exponential backoff and
+//! jitter, at most 3 times; see [`RetryPolicy`] for exactly what is retried and why that is
+//! safe for these idempotent methods. [`UreqTransport`] bounds every phase of a call and
+//! the size of a body, never follows redirects and uses no proxy unless told to.
 //!
 //! # Features and transports
 //!

@@ -106,3 +106,27 @@ fn error_statuses_come_back_as_responses() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn from_env_reads_the_token_and_the_api_url() {
+    // The only test in this binary that touches SLACK_* variables.
+    let server = TestServer::always_json(200, r#"{"ok":true}"#);
+    std::env::set_var("SLACK_TOKEN", TOKEN);
+    std::env::set_var("SLACK_API_URL", server.api_url().trim_end_matches('/'));
+    let client = Client::from_env().unwrap();
+    std::env::remove_var("SLACK_TOKEN");
+    let missing = Client::from_env().unwrap_err();
+    std::env::remove_var("SLACK_API_URL");
+
+    assert_eq!(client.api_url(), server.api_url());
+    client.send(&ResetRequest::new("W1")).unwrap();
+    let got = server.received();
+    assert_eq!(
+        got[0].header("authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
+    match missing {
+        Error::Config(e) => assert!(e.to_string().contains("SLACK_TOKEN"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
