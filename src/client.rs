@@ -700,7 +700,7 @@ pub fn decode_response<R: SlackMethod>(
             if env.ok == Some(false) {
                 if let Some(code) = env.error.take() {
                     meta.set_warnings(env.warnings());
-                    return Err(api_error::<R>(code, env, meta));
+                    return Err(api_error::<R>(code, env, meta, response.headers()));
                 }
             }
         }
@@ -746,7 +746,7 @@ pub fn decode_response<R: SlackMethod>(
     match env.ok {
         None => Err(decode_error("the answer has no \"ok\" field", None, meta)),
         Some(false) => match env.error.take() {
-            Some(code) => Err(api_error::<R>(code, env, meta)),
+            Some(code) => Err(api_error::<R>(code, env, meta, response.headers())),
             None => Err(decode_error(
                 "the answer says \"ok\": false but gives no \"error\" code",
                 None,
@@ -764,7 +764,21 @@ pub fn decode_response<R: SlackMethod>(
     }
 }
 
-fn api_error<R: SlackMethod>(code: Cow<'_, str>, env: Envelope<'_>, meta: ResponseMeta) -> Error {
+/// Slack's `"ok": false`; a `ratelimited` code is the same thing as a 429 and becomes
+/// [`Error::RateLimited`], so callers and the retry policy handle rate limits in one place.
+fn api_error<R: SlackMethod>(
+    code: Cow<'_, str>,
+    env: Envelope<'_>,
+    meta: ResponseMeta,
+    headers: &http::HeaderMap,
+) -> Error {
+    if code == "ratelimited" {
+        return Error::RateLimited {
+            retry_after: parse_retry_after(headers.get(RETRY_AFTER)),
+            method: R::NAME,
+            meta: Box::new(meta),
+        };
+    }
     Error::Api(ApiError {
         method: R::NAME,
         code: ErrorCode::from_wire(&code),

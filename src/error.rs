@@ -39,7 +39,8 @@ pub enum Error {
     #[error(transparent)]
     Api(ApiError),
 
-    /// Slack answered HTTP 429: the method's rate limit is exhausted for now.
+    /// Slack answered HTTP 429 (or `"error": "ratelimited"`): the method's rate limit is
+    /// exhausted for now.
     ///
     /// Returned only when the client's retry policy gave up (or is
     /// [`RetryPolicy::none`](crate::RetryPolicy::none)).
@@ -362,7 +363,8 @@ error_codes! {
     MissingPostType = "missing_post_type",
     /// The workspace is migrating into an Enterprise org; calls fail intermittently until done.
     TeamAddedToOrg = "team_added_to_org",
-    /// Rate limited; wait for `Retry-After`. Normally arrives as HTTP 429, see [`Error::RateLimited`].
+    /// Rate limited. Never inside [`Error::Api`]: an `"error": "ratelimited"` answer is
+    /// returned as [`Error::RateLimited`], like HTTP 429.
     Ratelimited = "ratelimited",
     /// Access to the method is limited on the current network.
     Accesslimited = "accesslimited",

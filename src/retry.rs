@@ -4,12 +4,13 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
 
 /// When and how the client retries a failed call.
 ///
 /// The default retries, at most 3 times:
-/// - **HTTP 429** (and `"error": "ratelimited"`), after the `Retry-After` Slack names,
+/// - **HTTP 429** (and `"error": "ratelimited"` with any status: both are
+///   [`Error::RateLimited`](crate::Error::RateLimited)), after the `Retry-After` Slack names,
 ///   capped by [`max_wait`](Self::max_wait); when the header is missing or unreadable,
 ///   after [`rate_limit_fallback`](Self::rate_limit_fallback). Retried for every method:
 ///   Slack refused the call without acting on it.
@@ -127,7 +128,6 @@ impl RetryPolicy {
         let reason = retry_reason(error, idempotent)?;
         let delay = match error {
             Error::RateLimited { retry_after, .. } => self.rate_limit_wait(*retry_after),
-            Error::Api(e) if e.code() == &ErrorCode::Ratelimited => self.rate_limit_wait(None),
             _ => self.backoff_delay(attempt),
         };
         Some((delay, reason))
@@ -164,7 +164,6 @@ impl RetryPolicy {
 fn retry_reason(error: &Error, idempotent: bool) -> Option<&'static str> {
     match error {
         Error::RateLimited { .. } => Some("rate limited (HTTP 429)"),
-        Error::Api(e) if e.code() == &ErrorCode::Ratelimited => Some("rate limited"),
         Error::Transport(t) if t.kind() == crate::TransportErrorKind::Connect => {
             Some("connection failed")
         }

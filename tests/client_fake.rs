@@ -312,7 +312,6 @@ fn every_documented_code_decodes_to_its_variant() {
         ("user_not_found", ErrorCode::UserNotFound),
         ("cannot_reset_bot", ErrorCode::CannotResetBot),
         ("not_an_admin", ErrorCode::NotAnAdmin),
-        ("ratelimited", ErrorCode::Ratelimited),
         ("session_not_found", ErrorCode::SessionNotFound),
         (
             "session_invalidation_failed",
@@ -342,6 +341,21 @@ fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
         b = b.header(*n, *v);
     }
     b.body(body.as_bytes().to_vec()).unwrap()
+}
+
+#[test]
+fn ratelimited_code_is_a_rate_limit_whatever_the_status() {
+    let r = response(
+        200,
+        &[("retry-after", "4")],
+        r#"{"ok":false,"error":"ratelimited"}"#,
+    );
+    match decode_response::<ResetRequest>(&r) {
+        Err(Error::RateLimited { retry_after, .. }) => {
+            assert_eq!(retry_after, Some(Duration::from_secs(4)))
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
