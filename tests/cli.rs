@@ -238,6 +238,13 @@ fn reset_many_reports_one_json_line_per_user() {
     );
     let (code, stdout, stderr) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
+    // The documented field order, for people reading the report.
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(r#"{"user_id":"W1","ok":true,"error":null,"request_id":"req-"#),
+        "{first}"
+    );
+    assert!(first.ends_with(r#","attempts":1}"#), "{first}");
     let lines = json_lines(&stdout);
     let got: Vec<(&str, bool, Option<&str>)> = lines
         .iter()

@@ -457,19 +457,29 @@ fn read_done(report: &Path) -> Result<HashSet<String>, Failure> {
     Ok(done)
 }
 
+/// One line of a `reset-many` report, fields in this order.
+#[derive(serde::Serialize)]
+struct ReportLine<'a> {
+    user_id: &'a str,
+    ok: bool,
+    error: Option<String>,
+    request_id: Option<&'a str>,
+    attempts: u32,
+}
+
 fn outcome_line(o: &ResetOutcome) -> String {
     let error = o.result.as_ref().err().map(|e| match e.code() {
         Some(code) => code.as_str().to_owned(),
         None => e.to_string(),
     });
-    serde_json::json!({
-        "user_id": o.user_id,
-        "ok": o.is_ok(),
-        "error": error,
-        "request_id": o.request_id,
-        "attempts": o.attempts,
-    })
-    .to_string()
+    let line = ReportLine {
+        user_id: &o.user_id,
+        ok: o.is_ok(),
+        error,
+        request_id: o.request_id.as_deref(),
+        attempts: o.attempts,
+    };
+    serde_json::to_string(&line).expect("a report line always serializes")
 }
 
 fn reset_many(
