@@ -388,10 +388,9 @@ error_codes! {
     BotsNotAllowed = "bots_not_allowed",
     /// `setSettings`: the settings were saved but could not be applied to existing sessions.
     UnableToUpdateExistingSessions = "unable_to_update_existing_sessions",
-    /// `list`: the cursor is not one Slack issued (or it expired); start again without it.
+    /// `list` (and Slack's other paginated methods): the cursor is not one Slack issued, or
+    /// it expired; start again without it.
     InvalidCursor = "invalid_cursor",
-    /// `list`: the `limit` is outside the range Slack accepts.
-    InvalidLimit = "invalid_limit",
 }
 
 impl fmt::Display for ErrorCode {
