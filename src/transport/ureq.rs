@@ -273,13 +273,57 @@ fn map_error(error: ureq::Error) -> TransportError {
             "the request could not be sent as built".to_owned(),
         ),
         ureq::Error::InvalidProxyUrl => (K::Connect, "the proxy URL is invalid".to_owned()),
-        other if is_tls(other) => (K::Connect, "tls handshake failed".to_owned()),
+        ureq::Error::Tls(_)
+        | ureq::Error::Pem(_)
+        | ureq::Error::Rustls(_)
+        | ureq::Error::TlsRequired => (K::Connect, "tls handshake failed".to_owned()),
         _ => (K::Other, "http client error".to_owned()),
     };
     TransportError::new(kind, message).with_source(error)
 }
 
-fn is_tls(error: &ureq::Error) -> bool {
-    let text = error.to_string();
-    text.contains("tls") || text.contains("TLS") || text.contains("certificate")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ureq_errors_map_to_kinds_that_decide_retries() {
+        let cases = [
+            (
+                ureq::Error::Tls("bad certificate"),
+                TransportErrorKind::Connect,
+            ),
+            (ureq::Error::HostNotFound, TransportErrorKind::Connect),
+            (
+                ureq::Error::Io(io::ErrorKind::ConnectionRefused.into()),
+                TransportErrorKind::Connect,
+            ),
+            (
+                ureq::Error::Io(io::ErrorKind::ConnectionReset.into()),
+                TransportErrorKind::Io,
+            ),
+            (
+                ureq::Error::Io(io::ErrorKind::TimedOut.into()),
+                TransportErrorKind::Timeout,
+            ),
+            (
+                ureq::Error::BodyExceedsLimit(5),
+                TransportErrorKind::BodyTooLarge,
+            ),
+            (
+                ureq::Error::BadUri("x".into()),
+                TransportErrorKind::InvalidRequest,
+            ),
+            (ureq::Error::RedirectFailed, TransportErrorKind::Other),
+        ];
+        for (error, kind) in cases {
+            let text = error.to_string();
+            let mapped = map_error(error);
+            assert_eq!(mapped.kind(), kind, "{text}");
+            assert!(
+                std::error::Error::source(&mapped).is_some(),
+                "the ureq error is kept"
+            );
+        }
+    }
 }
