@@ -432,9 +432,6 @@ impl<T> ClientBuilder<T> {
 
 impl Settings {
     fn finish<U: Transport>(self, transport: U) -> Result<Client<U>, Error> {
-        self.token
-            .check()
-            .map_err(|reason| Error::Config(ConfigError::new(reason)))?;
         let api_url = match &self.api_url {
             Some(url) => normalize_api_url(url)?,
             None => DEFAULT_API_URL.to_owned(),
@@ -456,8 +453,11 @@ impl Settings {
                     )
                 })?,
         };
+        // The builder refuses an unusable token at once; `with_transport` defers it to send.
+        let headers = request_headers(&self.token, user_agent)
+            .map_err(|reason| Error::Config(ConfigError::new(reason)))?;
         Ok(Client {
-            headers: request_headers(&self.token, user_agent),
+            headers: Ok(headers),
             token: self.token,
             api_url,
             retry: self.retry,
