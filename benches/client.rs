@@ -6,7 +6,6 @@
 //! keep-alive server on 127.0.0.1).
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use slack_sessions::{
@@ -88,22 +87,6 @@ fn send_fake(c: &mut Criterion) {
     });
 }
 
-/// A bare ureq agent with the same safety settings as `UreqTransport`'s defaults.
-fn plain_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .proxy(None)
-        .timeout_resolve(Some(Duration::from_secs(10)))
-        .timeout_connect(Some(Duration::from_secs(10)))
-        .timeout_send_request(Some(Duration::from_secs(10)))
-        .timeout_send_body(Some(Duration::from_secs(10)))
-        .timeout_recv_response(Some(Duration::from_secs(30)))
-        .timeout_recv_body(Some(Duration::from_secs(30)))
-        .build()
-        .new_agent()
-}
-
 fn loopback(c: &mut Criterion) {
     let server = loopback_server::start();
     let api_url = format!("http://{}/api/", server.addr);
@@ -116,22 +99,14 @@ fn loopback(c: &mut Criterion) {
     // The identical bytes the SDK sends.
     let wire = client.build_request(&request).unwrap();
     let (parts, body) = wire.into_parts();
-    let agent = plain_agent();
+    let agent = loopback_server::plain_agent(loopback_server::Bound::Phases);
 
     let mut g = c.benchmark_group("loopback");
     g.bench_function("send_loopback", |b| {
         b.iter(|| client.send(black_box(&request)).unwrap())
     });
     g.bench_function("plain_ureq_loopback", |b| {
-        b.iter(|| {
-            let mut r = http::Request::new(body.clone());
-            *r.method_mut() = parts.method.clone();
-            *r.uri_mut() = parts.uri.clone();
-            *r.headers_mut() = parts.headers.clone();
-            let response = agent.run(r).unwrap();
-            let mut body = response.into_body();
-            body.with_config().limit(1024 * 1024).read_to_vec().unwrap()
-        })
+        b.iter(|| loopback_server::plain_call(&agent, &parts, &body))
     });
     g.finish();
     eprintln!(

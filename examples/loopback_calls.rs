@@ -20,26 +20,16 @@ use slack_sessions::{Client, ResetRequest, RetryPolicy};
 #[path = "../benches/loopback_server.rs"]
 mod loopback_server;
 
+use loopback_server::{plain_agent, plain_call, Bound};
+
 fn plain(config: &str) -> ureq::Agent {
-    let b = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .proxy(None);
-    let s = |secs| Some(Duration::from_secs(secs));
-    let b = match config {
-        "plain_phases" => b
-            .timeout_resolve(s(10))
-            .timeout_connect(s(10))
-            .timeout_send_request(s(10))
-            .timeout_send_body(s(10))
-            .timeout_recv_response(s(30))
-            .timeout_recv_body(s(30)),
-        "plain_global" => b.timeout_global(s(80)),
-        "plain_per_call" => b.timeout_per_call(s(80)),
-        "plain_none" => b,
+    plain_agent(match config {
+        "plain_phases" => Bound::Phases,
+        "plain_global" => Bound::Global,
+        "plain_per_call" => Bound::PerCall,
+        "plain_none" => Bound::None,
         other => panic!("unknown config {other}"),
-    };
-    b.build().new_agent()
+    })
 }
 
 fn main() {
@@ -87,20 +77,6 @@ fn main() {
             }
         }
     }
-}
-
-fn plain_call(agent: &ureq::Agent, parts: &http::request::Parts, body: &[u8]) -> Vec<u8> {
-    let mut r = http::Request::new(body.to_vec());
-    *r.method_mut() = parts.method.clone();
-    *r.uri_mut() = parts.uri.clone();
-    *r.headers_mut() = parts.headers.clone();
-    let response = agent.run(r).unwrap();
-    response
-        .into_body()
-        .with_config()
-        .limit(1024 * 1024)
-        .read_to_vec()
-        .unwrap()
 }
 
 /// Wall-clock ratio of the SDK's send to a bare ureq call, measured interleaved (blocks
