@@ -50,7 +50,6 @@ fn slack_semantics_over_the_wire() {
             .code(),
         Some(&ErrorCode::SessionNotFound)
     );
-    let wrong = client_for(&slack.api_url(), RetryPolicy::none());
     let bad = Client::builder("xoxp-wrong")
         .api_url(slack.api_url())
         .retry(RetryPolicy::none())
@@ -61,7 +60,6 @@ fn slack_semantics_over_the_wire() {
         Some(&ErrorCode::InvalidAuth)
     );
     assert_eq!(slack.resets("W3"), 0);
-    drop(wrong);
 }
 
 fn bad_answer(reply: Reply) -> Error {

@@ -32,7 +32,7 @@ impl ClearSettingsRequest {
         S: Into<String>,
     {
         ClearSettingsRequest {
-            user_ids: UserIds::from_iter(user_ids),
+            user_ids: user_ids.into_iter().collect(),
         }
     }
 }

@@ -34,7 +34,7 @@ impl GetSettingsRequest {
         S: Into<String>,
     {
         GetSettingsRequest {
-            user_ids: UserIds::from_iter(user_ids),
+            user_ids: user_ids.into_iter().collect(),
         }
     }
 }

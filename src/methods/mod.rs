@@ -24,15 +24,13 @@ impl Serialize for UserIds {
     }
 }
 
-impl UserIds {
-    pub(crate) fn from_iter<I, S>(ids: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
+impl<S: Into<String>> FromIterator<S> for UserIds {
+    fn from_iter<I: IntoIterator<Item = S>>(ids: I) -> Self {
         UserIds(ids.into_iter().map(Into::into).collect())
     }
+}
 
+impl UserIds {
     /// Checks every id, and the count against `max` (Slack's per-call limit, if any).
     pub(crate) fn check(
         &self,
@@ -140,7 +138,7 @@ mod tests {
 
     #[test]
     fn user_ids_join_and_check() {
-        let ids = UserIds::from_iter(["W1", "W2"]);
+        let ids = ["W1", "W2"].into_iter().collect::<UserIds>();
         assert_eq!(
             serde_urlencoded::to_string([("user_ids", &ids)]).unwrap(),
             "user_ids=W1%2CW2"
@@ -151,11 +149,21 @@ mod tests {
             .unwrap_err()
             .reason()
             .contains("at most 1"));
-        assert!(UserIds::from_iter(Vec::<String>::new())
+        assert!(Vec::<String>::new()
+            .into_iter()
+            .collect::<UserIds>()
             .check("m", None)
             .is_err());
-        assert!(UserIds::from_iter(["W1,W2"]).check("m", None).is_err());
-        assert!(UserIds::from_iter(["W1", " "]).check("m", None).is_err());
+        assert!(["W1,W2"]
+            .into_iter()
+            .collect::<UserIds>()
+            .check("m", None)
+            .is_err());
+        assert!(["W1", " "]
+            .into_iter()
+            .collect::<UserIds>()
+            .check("m", None)
+            .is_err());
     }
 
     #[derive(serde::Deserialize)]

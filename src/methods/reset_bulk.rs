@@ -44,7 +44,7 @@ impl ResetBulkRequest {
         S: Into<String>,
     {
         ResetBulkRequest {
-            user_ids: UserIds::from_iter(user_ids),
+            user_ids: user_ids.into_iter().collect(),
             mobile_only: None,
             web_only: None,
         }

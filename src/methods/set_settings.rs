@@ -51,7 +51,7 @@ impl SetSettingsRequest {
         S: Into<String>,
     {
         SetSettingsRequest {
-            user_ids: UserIds::from_iter(user_ids),
+            user_ids: user_ids.into_iter().collect(),
             desktop_app_browser_quit: None,
             duration: None,
         }
