@@ -20,7 +20,7 @@ const TOKEN: &str = "xoxp-bench-token";
 fn encode(c: &mut Criterion) {
     let client = Client::with_transport(TOKEN, FakeTransport::new());
     let reset = ResetRequest::new("W12345678").mobile_only(true);
-    let invalidate = InvalidateRequest::for_user("W12345678", 1112275520242);
+    let invalidate = InvalidateRequest::new("W12345678", 1112275520242);
     let mut g = c.benchmark_group("encode");
     g.bench_function("reset", |b| {
         b.iter(|| client.build_request(black_box(&reset)).unwrap())

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::client::Client;
-use crate::error::{Error, TransportErrorKind};
+use crate::error::{Error, ErrorClass, TransportErrorKind};
 use crate::methods::reset::ResetRequest;
 use crate::transport::Transport;
 
@@ -105,12 +105,14 @@ impl ResetOutcome {
 /// A [`Client::reset_many`] run: an iterator of one [`ResetOutcome`] per user, each
 /// yielded as soon as that user is done.
 ///
-/// A rate-limited user is waited out (per `Retry-After`) and retried, never skipped;
-/// permanent errors (`user_not_found`, `cannot_reset_bot`, …) are reported for that user
-/// and the run goes on. An error that dooms every later call (`invalid_auth`,
-/// `not_authed`, `missing_scope`, `not_an_admin`, a revoked or expired token, an
-/// unusable client setup) stops the run at once: the iterator yields that user's outcome
-/// and ends; [`stopped`](Self::stopped) says why and [`remaining`](Self::remaining) lists
+/// A rate-limited user is waited out (per `Retry-After`) and retried, never skipped.
+/// What other errors do follows [`ErrorCode::class`](crate::ErrorCode::class):
+/// [`Request`](ErrorClass::Request) codes (`user_not_found`, `cannot_reset_bot`, …) are
+/// reported for that user and the run goes on; [`Transient`](ErrorClass::Transient) codes
+/// are retried by the client first; [`Fatal`](ErrorClass::Fatal) codes, which doom every
+/// later call (`invalid_auth`, `missing_scope`, `not_an_admin`, `feature_not_enabled`,
+/// `unknown_method`, `admin_unauthorized`, …), and an unusable client setup stop the run
+/// at once: the iterator yields that user's outcome and ends; [`stopped`](Self::stopped) says why and [`remaining`](Self::remaining) lists
 /// who was not attempted.
 #[must_use = "iterators do nothing unless consumed"]
 pub struct ResetMany<'a, T> {
@@ -212,10 +214,14 @@ impl<'a, T: Transport> ResetMany<'a, T> {
     }
 }
 
-/// Whether `error` means no later call of the run can succeed.
+/// Whether `error` means no later call of the run can succeed: a [`Fatal`] code (see
+/// [`ErrorCode::class`](crate::ErrorCode::class) for the table), a broken client setup,
+/// a rate limit that outlasted every wait, or an HTTP 401/403 from whatever is in between.
+///
+/// [`Fatal`]: ErrorClass::Fatal
 fn dooms_the_run(error: &Error) -> bool {
     match error {
-        Error::Api(e) => e.code().is_auth_failure(),
+        Error::Api(e) => e.code().class() == ErrorClass::Fatal,
         Error::Config(_) | Error::RateLimited { .. } => true,
         Error::Http { status, .. } => *status == 401 || *status == 403,
         _ => false,

@@ -12,9 +12,9 @@ use http::header::{
 };
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, Method, StatusCode, Uri};
-use serde::Deserialize;
 
 use crate::bulk::{BulkOptions, ResetMany};
+use crate::envelope::Envelope;
 use crate::error::{ApiDetail, ApiError, ConfigError, Error, ErrorCode, InvalidRequest};
 use crate::meta::{ResponseMeta, WithMeta};
 use crate::method::{Paginated, SlackMethod};
@@ -52,7 +52,7 @@ const SNIPPET_BYTES: usize = 256;
 /// // A stolen laptop: log the user out of every web session...
 /// client.send(&ResetRequest::new("W123").web_only(true))?;
 /// // ...or kill one session you know the id of.
-/// client.send(&InvalidateRequest::for_user("W123", 1112275520242))?;
+/// client.send(&InvalidateRequest::new("W123", 1112275520242))?;
 /// assert_eq!(fake.requests().len(), 2);
 /// # Ok::<(), slack_sessions::Error>(())
 /// ```
@@ -607,47 +607,6 @@ fn is_loopback(host: &str) -> bool {
     }
 }
 
-/// Slack's answer envelope: the fields every method shares.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    ok: Option<bool>,
-    #[serde(borrow)]
-    error: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    warning: Option<Cow<'a, str>>,
-    needed: Option<String>,
-    provided: Option<String>,
-    response_metadata: Option<EnvelopeMetadata>,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeMetadata {
-    #[serde(default)]
-    warnings: Vec<String>,
-}
-
-impl Envelope<'_> {
-    fn warnings(&mut self) -> Vec<String> {
-        let mut all: Vec<String> = Vec::new();
-        if let Some(top) = &self.warning {
-            all.extend(
-                top.split(',')
-                    .map(str::trim)
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_owned),
-            );
-        }
-        if let Some(meta) = self.response_metadata.as_mut() {
-            for w in meta.warnings.drain(..) {
-                if !all.contains(&w) {
-                    all.push(w);
-                }
-            }
-        }
-        all
-    }
-}
-
 /// Decodes Slack's answer to method `R`: the second, sans-IO half of a call.
 ///
 /// Stages, in order: HTTP 429 is [`Error::RateLimited`] (with `Retry-After`); any other
@@ -686,20 +645,16 @@ pub fn decode_response<R: SlackMethod>(
 
     if status == StatusCode::TOO_MANY_REQUESTS {
         if let Ok(mut env) = envelope {
-            meta.set_warnings(env.warnings());
+            env.move_details_into(&mut meta);
         }
-        return Err(Error::RateLimited {
-            retry_after: parse_retry_after(response.headers().get(RETRY_AFTER)),
-            method: R::NAME,
-            meta: Box::new(meta),
-        });
+        return Err(rate_limited::<R>(meta, response.headers()));
     }
 
     if !status.is_success() {
         if let Ok(mut env) = envelope {
-            if env.ok == Some(false) {
-                if let Some(code) = env.error.take() {
-                    meta.set_warnings(env.warnings());
+            if env.ok.value == Some(false) {
+                if let Some(code) = env.error.value.take() {
+                    env.move_details_into(&mut meta);
                     return Err(api_error::<R>(code, env, meta, response.headers()));
                 }
             }
@@ -729,7 +684,16 @@ pub fn decode_response<R: SlackMethod>(
         meta: Box::new(meta),
     };
 
+    let is_object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let mut env = match envelope {
+        // serde reads a struct from a JSON array too; Slack's answer is always an object.
+        Ok(_) if !is_object => {
+            return Err(decode_error(
+                "the body is not a Slack JSON object",
+                None,
+                meta,
+            ));
+        }
         Ok(env) => env,
         Err(e) => {
             let reason = if body.iter().all(u8::is_ascii_whitespace) {
@@ -742,10 +706,14 @@ pub fn decode_response<R: SlackMethod>(
             return Err(decode_error(reason, Some(e), meta));
         }
     };
-    meta.set_warnings(env.warnings());
-    match env.ok {
-        None => Err(decode_error("the answer has no \"ok\" field", None, meta)),
-        Some(false) => match env.error.take() {
+    env.move_details_into(&mut meta);
+    match env.ok.value {
+        None => Err(decode_error(
+            "the answer has no \"ok\" field (or it is not a boolean)",
+            None,
+            meta,
+        )),
+        Some(false) => match env.error.value.take() {
             Some(code) => Err(api_error::<R>(code, env, meta, response.headers())),
             None => Err(decode_error(
                 "the answer says \"ok\": false but gives no \"error\" code",
@@ -764,6 +732,14 @@ pub fn decode_response<R: SlackMethod>(
     }
 }
 
+fn rate_limited<R: SlackMethod>(meta: ResponseMeta, headers: &http::HeaderMap) -> Error {
+    Error::RateLimited {
+        retry_after: parse_retry_after(headers.get(RETRY_AFTER)),
+        method: R::NAME,
+        meta: Box::new(meta),
+    }
+}
+
 /// Slack's `"ok": false`; a `ratelimited` code is the same thing as a 429 and becomes
 /// [`Error::RateLimited`], so callers and the retry policy handle rate limits in one place.
 fn api_error<R: SlackMethod>(
@@ -773,18 +749,14 @@ fn api_error<R: SlackMethod>(
     headers: &http::HeaderMap,
 ) -> Error {
     if code == "ratelimited" {
-        return Error::RateLimited {
-            retry_after: parse_retry_after(headers.get(RETRY_AFTER)),
-            method: R::NAME,
-            meta: Box::new(meta),
-        };
+        return rate_limited::<R>(meta, headers);
     }
     Error::Api(ApiError {
         method: R::NAME,
         code: ErrorCode::from_wire(&code),
         detail: Box::new(ApiDetail {
-            needed: env.needed,
-            provided: env.provided,
+            needed: env.needed.value.map(Cow::into_owned),
+            provided: env.provided.value.map(Cow::into_owned),
             meta,
         }),
     })

@@ -113,6 +113,7 @@
 
 mod bulk;
 mod client;
+mod envelope;
 mod error;
 mod meta;
 mod method;
@@ -127,13 +128,14 @@ pub use client::{
     decode_response, Client, ClientBuilder, DefaultTransport, DEFAULT_API_URL, USER_AGENT_VALUE,
 };
 pub use error::{
-    ApiError, ConfigError, Error, ErrorCode, InvalidRequest, TransportError, TransportErrorKind,
+    ApiError, ConfigError, Error, ErrorClass, ErrorCode, InvalidRequest, TransportError,
+    TransportErrorKind,
 };
 pub use meta::{ResponseMeta, WithMeta};
 pub use method::{Paginated, SlackMethod};
 pub use methods::clear_settings::{ClearSettingsRequest, ClearSettingsResponse};
 pub use methods::get_settings::{GetSettingsRequest, GetSettingsResponse, SessionSettings};
-pub use methods::invalidate::{InvalidateRequest, InvalidateResponse, SessionOwner};
+pub use methods::invalidate::{InvalidateRequest, InvalidateResponse};
 pub use methods::list::{ActiveSession, DeviceInfo, ListRequest, ListResponse, PageMetadata};
 pub use methods::reset::{ResetRequest, ResetResponse};
 pub use methods::reset_bulk::{ResetBulkRequest, ResetBulkResponse};

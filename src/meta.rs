@@ -22,10 +22,19 @@ pub struct ResponseMeta {
     oauth_scopes: Option<String>,
     accepted_oauth_scopes: Option<String>,
     warnings: Vec<String>,
+    messages: Vec<String>,
     attempts: u32,
 }
 
 impl ResponseMeta {
+    /// The most warnings kept from one answer; Slack sends a handful, and a body of
+    /// thousands is a broken or hostile server, not information.
+    pub const MAX_WARNINGS: usize = 32;
+
+    /// The most `response_metadata.messages` kept from one answer: one per user of a
+    /// full 1,000-id `resetBulk`, with room to spare.
+    pub const MAX_MESSAGES: usize = 2_000;
+
     /// Reads the diagnostic headers of an answer. Warnings are added from the body later.
     pub(crate) fn from_headers(status: StatusCode, headers: &HeaderMap) -> Self {
         let get = |name: &HeaderName| {
@@ -40,12 +49,17 @@ impl ResponseMeta {
             oauth_scopes: get(&OAUTH_SCOPES),
             accepted_oauth_scopes: get(&ACCEPTED_OAUTH_SCOPES),
             warnings: Vec::new(),
+            messages: Vec::new(),
             attempts: 1,
         }
     }
 
     pub(crate) fn set_warnings(&mut self, warnings: Vec<String>) {
         self.warnings = warnings;
+    }
+
+    pub(crate) fn set_messages(&mut self, messages: Vec<String>) {
+        self.messages = messages;
     }
 
     pub(crate) fn set_attempts(&mut self, attempts: u32) {
@@ -73,9 +87,17 @@ impl ResponseMeta {
     }
 
     /// Slack's warnings: the top-level `warning` (comma-separated codes, split) followed
-    /// by `response_metadata.warnings`, without duplicates.
+    /// by `response_metadata.warnings`, without duplicates, at most
+    /// [`MAX_WARNINGS`](Self::MAX_WARNINGS).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// Slack's `response_metadata.messages`: details behind an error code
+    /// (`"[ERROR] missing required field: user_id"`) or a warning, in order, at most
+    /// [`MAX_MESSAGES`](Self::MAX_MESSAGES).
+    pub fn messages(&self) -> &[String] {
+        &self.messages
     }
 
     /// How many attempts the call took (1 when it was not retried).

@@ -59,6 +59,15 @@ pub trait SlackMethod: Serialize {
     /// Defaults to `true`; set it to `false` for a method that must not run twice.
     const IDEMPOTENT: bool = true;
 
+    /// The OAuth scopes Slack's method reference says the method needs, e.g.
+    /// `["admin.users:write"]`; empty when none is documented (or for your own methods,
+    /// unless you say). Used in messages and CLI help; the client never checks it.
+    const SCOPES: &'static [&'static str] = &[];
+
+    /// Slack's rate-limit tier for the method (Tier 2 is about 20 calls a minute, Tier 3
+    /// about 50, Tier 4 about 100, per method and workspace), when documented.
+    const TIER: Option<u8> = None;
+
     /// Checks the request before anything is sent. The default accepts everything.
     ///
     /// # Errors
@@ -101,4 +110,12 @@ pub trait Paginated: SlackMethod + Clone {
 
     /// The cursor of the next page, if there is one (an empty string means none).
     fn next_cursor(response: &Self::Response) -> Option<&str>;
+
+    /// An error answer that means "nothing to list" rather than a failure, turned into
+    /// an empty last page (for `admin.users.session.list`, `no_active_sessions`). The
+    /// default treats every error as a failure.
+    fn empty_page_on(error: &crate::ApiError) -> Option<Self::Response> {
+        let _ = error;
+        None
+    }
 }

@@ -12,7 +12,9 @@ use crate::transport::Transport;
 /// Each item is one page, or the error that stopped the walk: an error is yielded as an
 /// `Err` item (after the client's retries), and the iterator ends after it, so a failure
 /// mid-walk is never mistaken for the last page. The walk ends normally when Slack sends
-/// no cursor or an empty one. A cursor Slack repeats ends the walk with
+/// no cursor or an empty one, or with an answer the method says means "nothing to list"
+/// ([`Paginated::empty_page_on`]: `no_active_sessions` for `list`), which becomes an
+/// empty last page. A cursor Slack repeats ends the walk with
 /// [`Error::Decode`] rather than looping forever.
 #[must_use = "iterators do nothing unless consumed"]
 pub struct Pages<'a, T, R> {
@@ -38,6 +40,7 @@ impl<T: Transport, R: Paginated> Iterator for Pages<'_, T, R> {
         let request = self.next.take()?;
         let answer = match self.client.send_with_meta(&request) {
             Ok(answer) => answer,
+            Err(Error::Api(e)) => return Some(R::empty_page_on(&e).ok_or(Error::Api(e))),
             Err(e) => return Some(Err(e)),
         };
         match R::next_cursor(&answer.response).filter(|c| !c.is_empty()) {

@@ -63,7 +63,7 @@ fn one_send_through_the_fake_stays_within_budget() {
         .build()
         .unwrap();
     let reset = ResetRequest::new("W12345678");
-    let invalidate = InvalidateRequest::for_user("W12345678", 1112275520242);
+    let invalidate = InvalidateRequest::new("W12345678", 1112275520242);
     // Warm up: the first clone of the shared header values promotes them once.
     fake.push_json(200, r#"{"ok":true}"#);
     client.send(&reset).unwrap();

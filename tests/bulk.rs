@@ -160,6 +160,68 @@ fn auth_failures_stop_the_run_and_say_who_is_left() {
     }
 }
 
+/// One code of each class: a per-request code goes on, an org- or token-wide code stops
+/// at once, a transient code is retried for the same user.
+#[test]
+fn every_error_class_does_what_its_class_says() {
+    use slack_sessions::ErrorClass;
+
+    // Request: user_not_found, and the run goes on to W2.
+    assert_eq!(ErrorCode::UserNotFound.class(), ErrorClass::Request);
+    let (fake, _, client) = scripted("xoxp-test", RetryPolicy::default());
+    fake.push_json(200, r#"{"ok":false,"error":"user_not_found"}"#)
+        .push_json(200, r#"{"ok":true}"#);
+    let mut run = client.reset_many(["W404", "W2"], BulkOptions::new());
+    assert_eq!(run.by_ref().count(), 2);
+    assert!(run.stopped().is_none());
+
+    // Fatal, though not an auth code: each stops the run at the first user.
+    for code in [
+        "feature_not_enabled",
+        "unknown_method",
+        "method_deprecated",
+        "deprecated_endpoint",
+        "enterprise_is_restricted",
+        "accesslimited",
+        "is_bot",
+        "admin_unauthorized",
+    ] {
+        assert_eq!(
+            ErrorCode::from_wire(code).class(),
+            ErrorClass::Fatal,
+            "{code}"
+        );
+        let (fake, _, client) = scripted("xoxp-test", RetryPolicy::default());
+        fake.push_json(200, &format!(r#"{{"ok":false,"error":"{code}"}}"#));
+        let mut run = client.reset_many(["W1", "W2", "W3"], BulkOptions::new());
+        assert_eq!(run.by_ref().count(), 1, "{code}");
+        assert!(run.stopped().unwrap().contains(code), "{:?}", run.stopped());
+        assert_eq!(run.remaining().collect::<Vec<_>>(), ["W2", "W3"], "{code}");
+        assert_eq!(
+            fake.requests().len(),
+            1,
+            "{code}: no call after a fatal code"
+        );
+    }
+
+    // Transient: user_session_reset_failed is retried for the same user, who then succeeds.
+    assert_eq!(
+        ErrorCode::UserSessionResetFailed.class(),
+        ErrorClass::Transient
+    );
+    let (fake, sleep, client) = scripted("xoxp-test", RetryPolicy::default());
+    fake.push_json(200, r#"{"ok":false,"error":"user_session_reset_failed"}"#)
+        .push_json(200, r#"{"ok":true}"#)
+        .push_json(200, r#"{"ok":true}"#);
+    let outcomes: Vec<_> = client
+        .reset_many(["W1", "W2"], BulkOptions::new())
+        .collect();
+    assert!(outcomes.iter().all(|o| o.is_ok()));
+    assert_eq!(outcomes[0].attempts, 2);
+    assert_eq!(bodies(&fake), ["user_id=W1", "user_id=W1", "user_id=W2"]);
+    assert_eq!(sleep.waits().len(), 1);
+}
+
 #[test]
 fn a_dead_network_stops_the_run() {
     let (fake, _, client) = scripted("xoxp-test", RetryPolicy::none());

@@ -76,6 +76,8 @@ fn dry_run_needs_no_token_and_sends_nothing() {
             "invalidate",
             "--session",
             "1112275520242",
+            "--user",
+            "W1",
             "--team",
             "T1",
         ],
@@ -89,7 +91,7 @@ fn dry_run_needs_no_token_and_sends_nothing() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("\nsession_id=1112275520242&team_id=T1\n"),
+        stdout.ends_with("\nuser_id=W1&session_id=1112275520242&team_id=T1\n"),
         "{stdout}"
     );
 }
@@ -108,7 +110,7 @@ fn reset_and_invalidate_succeed() {
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("invalidated session 201"));
     let got = slack.server.received();
-    assert_eq!(got[1].body_str(), "session_id=201&user_id=W2");
+    assert_eq!(got[1].body_str(), "user_id=W2&session_id=201");
 }
 
 #[test]
@@ -138,15 +140,11 @@ fn bad_input_and_usage_exit_2_before_any_request() {
         &["invalidate", "--session", "0", "--user", "W1"],
         &["invalidate", "--session", "5"],
         &["invalidate", "--session", "x", "--user", "W1"],
-        &[
-            "invalidate",
-            "--session",
-            "5",
-            "--user",
-            "W1",
-            "--team",
-            "T1",
-        ],
+        &["invalidate", "--session", "5", "--team", "T1"],
+        &["list", "--user", "W1"],
+        &["list", "--team", "T1"],
+        &["list", "--limit", "0"],
+        &["list", "--limit", "1001"],
         &["reset", "W1", "--mobile-only", "--web-only"],
         &["reset"],
         &["frobnicate"],
@@ -162,6 +160,91 @@ fn bad_input_and_usage_exit_2_before_any_request() {
     let out = cli(&["reset", "W1"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("SLACK_TOKEN"));
+}
+
+#[test]
+fn invalidate_needs_the_user_and_sends_the_team_beside_it() {
+    let slack = FakeSlack::start(2);
+    let (code, _, stderr) = run(&slack, &["invalidate", "--team", "T1", "--session", "5"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--user"), "{stderr}");
+    assert!(slack.server.received().is_empty());
+
+    let (code, stdout, stderr) = run(
+        &slack,
+        &[
+            "invalidate",
+            "--user",
+            "W2",
+            "--team",
+            "T1",
+            "--session",
+            "201",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("invalidated session 201"), "{stdout}");
+    assert_eq!(
+        slack.server.received()[0].body_str(),
+        "user_id=W2&session_id=201&team_id=T1"
+    );
+}
+
+#[test]
+fn list_of_a_user_without_sessions_says_so_and_exits_0() {
+    let slack = FakeSlack::start(2);
+    slack.with(|s| s.users.get_mut("W1").unwrap().sessions.clear());
+    let (code, stdout, stderr) = run(&slack, &["list", "--user", "W1", "--team", "T1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("no active sessions"), "{stderr}");
+    assert!(!stdout.contains("W1 "), "{stdout}");
+    assert_eq!(
+        slack.server.received()[0].body_str(),
+        "team_id=T1&user_id=W1"
+    );
+}
+
+#[test]
+fn slack_messages_are_shown_with_the_error() {
+    let slack = FakeSlack::start(1);
+    slack.misbehave(Reply::json(
+        200,
+        r#"{"ok":false,"error":"invalid_arguments","response_metadata":{"messages":["[ERROR] missing required field: user_id"]}}"#,
+    ));
+    let (code, _, stderr) = run(&slack, &["reset", "W1"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("invalid_arguments: [ERROR] missing required field: user_id"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_names_the_scope_of_each_command() {
+    use slack_sessions::{
+        ClearSettingsRequest, GetSettingsRequest, InvalidateRequest, ListRequest, ResetRequest,
+        SetSettingsRequest, SlackMethod,
+    };
+    fn check<R: SlackMethod>(args: &[&str]) {
+        let out = cli(args, &[]);
+        let help = text(&out.stdout);
+        for scope in R::SCOPES {
+            assert!(
+                help.contains(scope),
+                "{args:?} --help lacks {scope}: {help}"
+            );
+        }
+        assert!(help.contains(R::NAME), "{args:?}: {help}");
+        let tier = format!("Tier {}", R::TIER.unwrap());
+        assert!(help.contains(&tier), "{args:?} lacks {tier}: {help}");
+    }
+    check::<ResetRequest>(&["reset", "--help"]);
+    check::<ResetRequest>(&["reset-many", "--help"]);
+    check::<InvalidateRequest>(&["invalidate", "--help"]);
+    check::<ListRequest>(&["list", "--help"]);
+    check::<GetSettingsRequest>(&["settings", "get", "--help"]);
+    check::<SetSettingsRequest>(&["settings", "set", "--help"]);
+    check::<ClearSettingsRequest>(&["settings", "clear", "--help"]);
 }
 
 #[test]
@@ -399,7 +482,7 @@ fn list_prints_a_table_or_json_lines() {
     // 7 sessions, 2 a page: 4 calls.
     assert_eq!(slack.server.received().len(), 4);
 
-    let (code, stdout, _) = run(&slack, &["list", "--user", "W2", "--json"]);
+    let (code, stdout, _) = run(&slack, &["list", "--user", "W2", "--team", "T1", "--json"]);
     assert_eq!(code, 0);
     let lines = json_lines(&stdout);
     let ids: Vec<u64> = lines

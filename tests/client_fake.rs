@@ -77,15 +77,15 @@ fn invalidate_wire_format() {
     fake.push_json(200, r#"{"ok":true}"#)
         .push_json(200, r#"{"ok":true}"#);
     client
-        .send(&InvalidateRequest::for_user("W123", 1112275520242))
+        .send(&InvalidateRequest::new("W123", 1112275520242))
         .unwrap();
     client
-        .send(&InvalidateRequest::for_team("T123", 42))
+        .send(&InvalidateRequest::new("W123", 42).team("T123"))
         .unwrap();
     let sent = fake.requests();
     let url = "https://slack.com/api/admin.users.session.invalidate";
-    assert_wire(&sent[0], url, "session_id=1112275520242&user_id=W123");
-    assert_wire(&sent[1], url, "session_id=42&team_id=T123");
+    assert_wire(&sent[0], url, "user_id=W123&session_id=1112275520242");
+    assert_wire(&sent[1], url, "user_id=W123&session_id=42&team_id=T123");
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn token_never_in_url_or_body() {
     fake.push_json(200, r#"{"ok":true}"#)
         .push_json(200, r#"{"ok":true}"#);
     client.send(&ResetRequest::new("W1")).unwrap();
-    client.send(&InvalidateRequest::for_user("W1", 9)).unwrap();
+    client.send(&InvalidateRequest::new("W1", 9)).unwrap();
     for r in fake.requests() {
         assert!(!r.uri().to_string().contains(TOKEN));
         assert!(!String::from_utf8_lossy(r.body()).contains(TOKEN));
@@ -124,17 +124,17 @@ fn invalid_input_never_reaches_the_transport() {
             "web_only",
         ),
         (
-            client.send(&InvalidateRequest::for_user("", 5)).map(drop),
+            client.send(&InvalidateRequest::new("", 5)).map(drop),
             "user_id",
         ),
         (
             client
-                .send(&InvalidateRequest::for_team("T 1", 5))
+                .send(&InvalidateRequest::new("W1", 5).team("T 1"))
                 .map(drop),
             "team_id",
         ),
         (
-            client.send(&InvalidateRequest::for_user("W1", 0)).map(drop),
+            client.send(&InvalidateRequest::new("W1", 0)).map(drop),
             "session_id",
         ),
     ];
@@ -326,9 +326,7 @@ fn every_documented_code_decodes_to_its_variant() {
     ] {
         let (fake, client) = fake_client(TOKEN);
         fake.push_json(200, &format!(r#"{{"ok":false,"error":"{wire}"}}"#));
-        let err = client
-            .send(&InvalidateRequest::for_user("W1", 3))
-            .unwrap_err();
+        let err = client.send(&InvalidateRequest::new("W1", 3)).unwrap_err();
         assert_eq!(err.code(), Some(&code), "{wire}");
         assert_eq!(err.code().unwrap().as_str(), wire);
         assert!(err.to_string().contains(wire));
@@ -628,4 +626,76 @@ fn token_never_appears_in_debug_or_display() {
     for out in &outputs {
         assert!(!out.contains("SECRET"), "token leaked in: {out}");
     }
+}
+
+#[test]
+fn slacks_messages_are_kept_and_shown_bounded() {
+    let (fake, client) = fake_client(TOKEN);
+    fake.push_json(
+        200,
+        r#"{"ok":false,"error":"invalid_arguments","response_metadata":{"messages":["[ERROR] missing required field: user_id"]}}"#,
+    );
+    let err = client.send(&ResetRequest::new("W1")).unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.messages(), ["[ERROR] missing required field: user_id"]);
+    assert_eq!(
+        err.to_string(),
+        "admin.users.session.reset failed: invalid_arguments: [ERROR] missing required field: user_id"
+    );
+
+    // Many long messages: all kept (up to the bound), three shown, each cut at 200 chars.
+    let long = "m".repeat(500);
+    let many: Vec<String> = (0..10).map(|i| format!("{i}{long}")).collect();
+    let body = serde_json::json!({"ok": false, "error": "failed_for_some_users",
+        "response_metadata": {"messages": many}});
+    fake.push_json(200, &body.to_string());
+    let err = client
+        .send(&slack_sessions::ResetBulkRequest::new(["W1"]))
+        .unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.messages().len(), 10);
+    assert_eq!(api.messages()[9], many[9]);
+    let text = err.to_string();
+    assert!(text.len() < 800, "{}", text.len());
+    assert!(text.contains("(+7 more)"), "{text}");
+    assert!(text.contains("…"), "{text}");
+
+    // On a success, the messages are on the meta.
+    fake.push_json(
+        200,
+        r#"{"ok":true,"response_metadata":{"warnings":["superfluous_charset"],"messages":["[WARN] superfluous charset"]}}"#,
+    );
+    let answer = client.send_with_meta(&ResetRequest::new("W1")).unwrap();
+    assert_eq!(answer.meta.messages(), ["[WARN] superfluous charset"]);
+    assert_eq!(answer.meta.warnings(), ["superfluous_charset"]);
+}
+
+#[test]
+fn a_ratelimited_code_under_200_says_what_came() {
+    let (fake, client) = fake_client(TOKEN);
+    fake.push_json(200, r#"{"ok":false,"error":"ratelimited"}"#);
+    let err = client.send(&ResetRequest::new("W1")).unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(!text.contains("429"), "{text}");
+    assert!(
+        text.contains("\"error\": \"ratelimited\" with HTTP 200"),
+        "{text}"
+    );
+    fake.push_response(
+        http::Response::builder()
+            .status(429)
+            .header("retry-after", "7")
+            .body(b"{}".to_vec())
+            .unwrap(),
+    );
+    let text = client
+        .send(&ResetRequest::new("W1"))
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("(HTTP 429); Retry-After 7s"), "{text}");
 }

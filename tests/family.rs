@@ -12,13 +12,48 @@ use slack_sessions::{
 };
 
 #[test]
+fn no_active_sessions_ends_the_walk_with_an_empty_page() {
+    let (fake, client) = fake_client("xoxp-test");
+    fake.push_json(200, r#"{"ok":false,"error":"no_active_sessions"}"#);
+    let pages: Vec<_> = client
+        .pages(&ListRequest::new().user_in_team("W1", "T1"))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(pages.len(), 1);
+    assert!(pages[0].active_sessions.is_empty());
+    // A single send still says what Slack said.
+    fake.push_json(200, r#"{"ok":false,"error":"no_active_sessions"}"#);
+    assert_eq!(
+        client.send(&ListRequest::new()).unwrap_err().code(),
+        Some(&ErrorCode::NoActiveSessions)
+    );
+    // Any other error still fails the walk.
+    fake.push_json(200, r#"{"ok":false,"error":"missing_team"}"#);
+    let first = client.pages(&ListRequest::new()).next().unwrap();
+    assert_eq!(first.unwrap_err().code(), Some(&ErrorCode::MissingTeam));
+}
+
+#[test]
+fn list_refuses_a_limit_outside_1_to_1000_before_any_io() {
+    let (fake, client) = fake_client("xoxp-test");
+    for limit in [0, 1001, u32::MAX] {
+        let err = client.send(&ListRequest::new().limit(limit)).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidRequest(e) if e.field() == "limit"),
+            "{err}"
+        );
+    }
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
 fn list_wire_and_pages() {
     let (fake, client) = fake_client("xoxp-test");
     fake.push_json(200, r#"{"ok":true,"active_sessions":[{"user_id":"W1","team_id":"T1","session_id":1}],"response_metadata":{"next_cursor":"c2"}}"#)
         .push_json(200, r#"{"ok":true,"active_sessions":[{"user_id":"W1","team_id":"T1","session_id":"2"}],"response_metadata":{"next_cursor":"c3"}}"#)
         .push_json(200, r#"{"ok":true,"active_sessions":[],"response_metadata":{"next_cursor":""}}"#);
     let pages: Vec<_> = client
-        .pages(&ListRequest::new().team("T1").limit(1))
+        .pages(&ListRequest::new().limit(1))
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(pages.len(), 3);
@@ -29,11 +64,7 @@ fn list_wire_and_pages() {
         .collect();
     assert_eq!(
         bodies,
-        [
-            "team_id=T1&limit=1",
-            "team_id=T1&limit=1&cursor=c2",
-            "team_id=T1&limit=1&cursor=c3"
-        ]
+        ["limit=1", "limit=1&cursor=c2", "limit=1&cursor=c3"]
     );
     assert!(fake
         .requests()
@@ -122,7 +153,7 @@ mod loopback {
         let c = client(&slack);
         let mut ids = Vec::new();
         let mut pages = 0;
-        for page in c.pages(&ListRequest::new().team("T1").limit(3)) {
+        for page in c.pages(&ListRequest::new().limit(3)) {
             let page = page.unwrap();
             pages += 1;
             for s in &page.active_sessions {
@@ -139,7 +170,7 @@ mod loopback {
         assert_eq!(pages, 4);
         assert!(ids.contains(&("W5".to_owned(), 502)));
         let one: Vec<u64> = c
-            .pages(&ListRequest::new().user("W2"))
+            .pages(&ListRequest::new().user_in_team("W2", "T1"))
             .flat_map(|p| p.unwrap().active_sessions)
             .map(|s| s.session_id)
             .collect();

@@ -42,10 +42,11 @@ fn slack_semantics_over_the_wire() {
         c.send(&ResetRequest::new("B1")).unwrap_err().code(),
         Some(&ErrorCode::CannotResetBot)
     );
-    c.send(&InvalidateRequest::for_user("W2", 201)).unwrap();
-    c.send(&InvalidateRequest::for_team("T1", 202)).unwrap();
+    c.send(&InvalidateRequest::new("W2", 201)).unwrap();
+    c.send(&InvalidateRequest::new("W2", 202).team("T1"))
+        .unwrap();
     assert_eq!(
-        c.send(&InvalidateRequest::for_user("W2", 201))
+        c.send(&InvalidateRequest::new("W2", 201))
             .unwrap_err()
             .code(),
         Some(&ErrorCode::SessionNotFound)

@@ -115,7 +115,7 @@ fn transient_failures_back_off_exponentially() {
     .push_json(200, r#"{"ok":false,"error":"internal_error"}"#)
     .push_json(200, r#"{"ok":true}"#);
     let answer = client
-        .send_with_meta(&InvalidateRequest::for_user("W1", 5))
+        .send_with_meta(&InvalidateRequest::new("W1", 5))
         .unwrap();
     assert_eq!(answer.meta.attempts(), 4);
     assert_eq!(

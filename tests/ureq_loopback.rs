@@ -27,7 +27,7 @@ fn bytes_on_the_wire() {
         .unwrap();
     assert_eq!(answer.meta.request_id(), Some("req-loop"));
     client
-        .send(&InvalidateRequest::for_user("W123", 1112275520242))
+        .send(&InvalidateRequest::new("W123", 1112275520242))
         .unwrap();
 
     let got = server.received();
@@ -57,7 +57,7 @@ fn bytes_on_the_wire() {
     assert!(!raw.contains("charset"), "{raw}");
 
     assert_eq!(got[1].target, "/api/admin.users.session.invalidate");
-    assert_eq!(got[1].body_str(), "session_id=1112275520242&user_id=W123");
+    assert_eq!(got[1].body_str(), "user_id=W123&session_id=1112275520242");
     // Keep-alive: both calls on one connection.
     assert_eq!(server.connections(), 1);
     assert_eq!(got[1].connection, 0);

@@ -20,9 +20,10 @@ use slack_sessions::{
 
 /// Log Slack users out: reset all their sessions, or end one session.
 ///
-/// Needs a user token with the admin.users:write scope on an Enterprise Grid org, in
-/// SLACK_TOKEN (preferred: a --token argument is visible to other local users in the
-/// process list).
+/// Needs a user token (xoxp-...) of an Enterprise Grid org owner or admin, in SLACK_TOKEN
+/// (preferred: a --token argument is visible to other local users in the process list),
+/// with admin.users:write for the commands that change sessions and admin.users:read for
+/// `list` and `settings get`.
 #[derive(Parser, Debug)]
 #[command(name = "slack-sessions", version, about, long_about)]
 struct Cli {
@@ -34,7 +35,7 @@ struct Cli {
 
 #[derive(Args, Debug)]
 struct Global {
-    /// Slack user token (xoxp-...) with admin.users:write.
+    /// Slack user token (xoxp-...); scopes: admin.users:write, admin.users:read.
     #[arg(long, global = true, env = "SLACK_TOKEN", hide_env_values = true)]
     token: Option<String>,
 
@@ -69,6 +70,8 @@ struct Global {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Log a user out: wipe every session on every device (or only web / only mobile).
+    ///
+    /// Calls admin.users.session.reset (scope admin.users:write, Tier 2).
     Reset {
         /// The user's id, e.g. W12345678.
         user_id: String,
@@ -79,25 +82,24 @@ enum Command {
         #[arg(long)]
         web_only: bool,
     },
-    /// End one session, named by its id and its owner.
+    /// End one session, named by its owner and its id.
+    ///
+    /// Calls admin.users.session.invalidate (scope admin.users:write, Tier 2).
     Invalidate {
-        /// The session's id (an integer, from `admin.users.session.list`).
-        #[arg(long = "session", value_name = "SESSION_ID")]
-        session_id: u64,
-        /// The user the session belongs to (sent as user_id, Slack's preferred form).
-        #[arg(
-            long = "user",
-            value_name = "USER_ID",
-            required_unless_present = "team_id",
-            conflicts_with = "team_id"
-        )]
-        user_id: Option<String>,
-        /// The workspace the session belongs to (sent as team_id; Slack is retiring this form).
+        /// The user the session belongs to (required).
+        #[arg(long = "user", value_name = "USER_ID", required = true)]
+        user_id: String,
+        /// The workspace the session belongs to, sent alongside --user (optional).
         #[arg(long = "team", value_name = "TEAM_ID")]
         team_id: Option<String>,
+        /// The session's id (an integer, from `slack-sessions list`).
+        #[arg(long = "session", value_name = "SESSION_ID")]
+        session_id: u64,
     },
     /// Log out many users, one call each, riding out rate limits. Prints one JSON line per
     /// user to stdout as each finishes; progress and the summary go to stderr.
+    ///
+    /// Calls admin.users.session.reset per user (scope admin.users:write, Tier 2).
     ResetMany {
         /// File of user ids, one per line (blank lines and # comments skipped); - or
         /// nothing for stdin.
@@ -118,15 +120,17 @@ enum Command {
         skip_done: Option<PathBuf>,
     },
     /// List active sessions (every page), as a table or JSON lines.
+    ///
+    /// Calls admin.users.session.list (scope admin.users:read, Tier 2).
     List {
-        /// Only this user's sessions.
-        #[arg(long = "user", value_name = "USER_ID")]
+        /// Only this user's sessions; Slack needs --team with it.
+        #[arg(long = "user", value_name = "USER_ID", requires = "team_id")]
         user_id: Option<String>,
-        /// Only sessions in this workspace.
-        #[arg(long = "team", value_name = "TEAM_ID")]
+        /// The workspace of --user; Slack needs --user with it.
+        #[arg(long = "team", value_name = "TEAM_ID", requires = "user_id")]
         team_id: Option<String>,
-        /// Sessions per page requested from Slack.
-        #[arg(long, value_name = "N")]
+        /// Sessions per page requested from Slack (1 to 1000; Slack's default is 1000).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
         limit: Option<u32>,
         /// One JSON object per line instead of a table.
         #[arg(long)]
@@ -140,12 +144,16 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum SettingsCommand {
     /// Show the users' own session settings.
+    ///
+    /// Calls admin.users.session.getSettings (scope admin.users:read, Tier 4).
     Get {
         /// User ids.
         #[arg(required = true, value_name = "USER_ID")]
         user_ids: Vec<String>,
     },
     /// Set the session duration and/or quit-on-close for up to 1,000 users.
+    ///
+    /// Calls admin.users.session.setSettings (scope admin.users:write, Tier 4).
     Set {
         /// User ids.
         #[arg(required = true, value_name = "USER_ID")]
@@ -158,6 +166,8 @@ enum SettingsCommand {
         quit_on_close: Option<bool>,
     },
     /// Remove the users' own settings (the org's defaults apply again).
+    ///
+    /// Calls admin.users.session.clearSettings (scope admin.users:write, Tier 4).
     Clear {
         /// User ids.
         #[arg(required = true, value_name = "USER_ID")]
@@ -216,6 +226,19 @@ fn describe(error: &Error) -> String {
             text.push_str(&part);
         }
         source = s.source();
+    }
+    if let Error::Api(api) = error {
+        // Display shows the first few of Slack's messages; the rest go here, bounded.
+        for message in api.messages().iter().skip(3).take(50) {
+            text.push_str("\n  slack: ");
+            text.push_str(message);
+        }
+        if api.messages().len() > 53 {
+            text.push_str(&format!(
+                "\n  ({} more messages not shown)",
+                api.messages().len() - 53
+            ));
+        }
     }
     if let Some(id) = error.request_id() {
         if !text.contains(id) {
@@ -289,15 +312,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             user_id,
             team_id,
         } => {
-            let req = match (user_id, team_id) {
-                (Some(u), None) => InvalidateRequest::for_user(u.clone(), *session_id),
-                (None, Some(t)) => InvalidateRequest::for_team(t.clone(), *session_id),
-                _ => {
-                    return Err(Failure::usage(
-                        "name the session's owner with exactly one of --user or --team",
-                    ))
-                }
-            };
+            let mut req = InvalidateRequest::new(user_id.clone(), *session_id);
+            if let Some(t) = team_id {
+                req = req.team(t.clone());
+            }
             call(&client, &req, g.dry_run, || {
                 format!("invalidated session {session_id}")
             })
@@ -328,11 +346,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             json,
         } => {
             let mut req = ListRequest::new();
-            if let Some(u) = user_id {
-                req = req.user(u.clone());
-            }
-            if let Some(t) = team_id {
-                req = req.team(t.clone());
+            match (user_id, team_id) {
+                (Some(u), Some(t)) => req = req.user_in_team(u.clone(), t.clone()),
+                (None, None) => {}
+                _ => {
+                    return Err(Failure::usage(
+                        "--user and --team go together (Slack needs both or neither)",
+                    ))
+                }
             }
             if let Some(l) = limit {
                 req = req.limit(*l);
@@ -622,7 +643,11 @@ fn list(client: &Client<UreqTransport>, request: &ListRequest, json: bool) -> Re
         }
         let _ = stdout.flush();
     }
-    eprintln!("slack-sessions: {count} active session(s)");
+    if count == 0 {
+        eprintln!("slack-sessions: no active sessions");
+    } else {
+        eprintln!("slack-sessions: {count} active session(s)");
+    }
     Ok(())
 }
 

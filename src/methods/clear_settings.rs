@@ -9,6 +9,8 @@ use crate::methods::UserIds;
 /// `admin.users.session.clearSettings`: removes these users' own session settings, so
 /// the org's defaults apply to them again.
 ///
+/// Scope `admin.users:write`; rate limit Tier 4 (about 100 calls a minute).
+///
 /// ```
 /// use slack_sessions::{ClearSettingsRequest, Client, FakeTransport};
 ///
@@ -45,6 +47,8 @@ pub struct ClearSettingsResponse {}
 impl SlackMethod for ClearSettingsRequest {
     const NAME: &'static str = "admin.users.session.clearSettings";
     type Response = ClearSettingsResponse;
+    const SCOPES: &'static [&'static str] = &["admin.users:write"];
+    const TIER: Option<u8> = Some(4);
 
     fn validate(&self) -> Result<(), InvalidRequest> {
         self.user_ids.check(Self::NAME, None)

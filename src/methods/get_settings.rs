@@ -10,6 +10,8 @@ use crate::methods::UserIds;
 /// Users without settings of their own are listed in
 /// [`GetSettingsResponse::no_settings_applied`].
 ///
+/// Scope `admin.users:read`; rate limit Tier 4 (about 100 calls a minute).
+///
 /// ```
 /// use slack_sessions::{Client, FakeTransport, GetSettingsRequest};
 ///
@@ -69,6 +71,8 @@ pub struct SessionSettings {
 impl SlackMethod for GetSettingsRequest {
     const NAME: &'static str = "admin.users.session.getSettings";
     type Response = GetSettingsResponse;
+    const SCOPES: &'static [&'static str] = &["admin.users:read"];
+    const TIER: Option<u8> = Some(4);
 
     fn validate(&self) -> Result<(), InvalidRequest> {
         self.user_ids.check(Self::NAME, None)

@@ -7,10 +7,19 @@ use crate::method::{check_id, Paginated, SlackMethod};
 use crate::methods::lenient_u64;
 
 /// `admin.users.session.list`: lists active sessions, a page at a time. With no filter,
-/// every session in the org; narrow it with [`user`](Self::user) and/or
-/// [`team`](Self::team).
+/// every session in the org; narrow it to one user in one workspace with
+/// [`user_in_team`](Self::user_in_team). Slack takes `user_id` and `team_id` together or
+/// not at all (alone, either is answered `missing_team` / `missing_user`), so there is no
+/// way to set one without the other.
 ///
-/// Walk every page with [`Client::pages`](crate::Client::pages):
+/// `limit` is 1 to [`MAX_LIMIT`](Self::MAX_LIMIT) (1,000, also Slack's default). A user
+/// or filter with no session is answered `no_active_sessions`; [`Client::pages`]
+/// turns that into an empty last page, a single [`Client::send`] returns it as
+/// [`Error::Api`](crate::Error::Api).
+///
+/// Scope `admin.users:read`; rate limit Tier 2 (about 20 calls a minute).
+///
+/// Walk every page with [`Client::pages`]:
 ///
 /// ```
 /// use slack_sessions::{Client, FakeTransport, ListRequest};
@@ -23,13 +32,16 @@ use crate::methods::lenient_u64;
 /// let client = Client::with_transport("xoxp-test", fake.clone());
 ///
 /// let mut ids = Vec::new();
-/// for page in client.pages(&ListRequest::new().user("W1")) {
+/// for page in client.pages(&ListRequest::new().user_in_team("W1", "T1")) {
 ///     ids.extend(page?.active_sessions.iter().map(|s| s.session_id));
 /// }
 /// assert_eq!(ids, [1112275520242, 99]);
-/// assert_eq!(fake.requests()[1].body(), b"user_id=W1&cursor=abc");
+/// assert_eq!(fake.requests()[1].body(), b"team_id=T1&user_id=W1&cursor=abc");
 /// # Ok::<(), slack_sessions::Error>(())
 /// ```
+///
+/// [`Client::pages`]: crate::Client::pages
+/// [`Client::send`]: crate::Client::send
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ListRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,24 +55,24 @@ pub struct ListRequest {
 }
 
 impl ListRequest {
+    /// The largest `limit` Slack accepts (and its default).
+    pub const MAX_LIMIT: u32 = 1000;
+
     /// Every active session the token can see.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Only this user's sessions (`user_id`).
-    pub fn user(mut self, user_id: impl Into<String>) -> Self {
+    /// Only the sessions of user `user_id` in workspace `team_id` (Slack takes the two
+    /// together or not at all).
+    pub fn user_in_team(mut self, user_id: impl Into<String>, team_id: impl Into<String>) -> Self {
         self.user_id = Some(user_id.into());
-        self
-    }
-
-    /// Only sessions in this workspace (`team_id`).
-    pub fn team(mut self, team_id: impl Into<String>) -> Self {
         self.team_id = Some(team_id.into());
         self
     }
 
-    /// At most this many sessions per page (`limit`; Slack's default applies when unset).
+    /// At most this many sessions per page (`limit`, 1 to [`MAX_LIMIT`](Self::MAX_LIMIT);
+    /// Slack's default, 1,000, applies when unset).
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
@@ -135,7 +147,10 @@ pub struct DeviceInfo {
 impl SlackMethod for ListRequest {
     const NAME: &'static str = "admin.users.session.list";
     type Response = ListResponse;
+    const SCOPES: &'static [&'static str] = &["admin.users:read"];
+    const TIER: Option<u8> = Some(2);
 
+    /// Refuses a malformed `user_id` or `team_id`, and a `limit` outside 1 to 1,000.
     fn validate(&self) -> Result<(), InvalidRequest> {
         if let Some(id) = &self.user_id {
             check_id(Self::NAME, "user_id", id)?;
@@ -143,12 +158,14 @@ impl SlackMethod for ListRequest {
         if let Some(id) = &self.team_id {
             check_id(Self::NAME, "team_id", id)?;
         }
-        if self.limit == Some(0) {
-            return Err(InvalidRequest::new(
-                Self::NAME,
-                "limit",
-                "is 0; ask for at least one session per page",
-            ));
+        if let Some(limit) = self.limit {
+            if !(1..=Self::MAX_LIMIT).contains(&limit) {
+                return Err(InvalidRequest::new(
+                    Self::NAME,
+                    "limit",
+                    format!("is {limit}; Slack accepts 1 to {}", Self::MAX_LIMIT),
+                ));
+            }
         }
         Ok(())
     }
@@ -162,6 +179,11 @@ impl Paginated for ListRequest {
     fn next_cursor(response: &ListResponse) -> Option<&str> {
         response.response_metadata.as_ref()?.next_cursor.as_deref()
     }
+
+    /// `no_active_sessions` is Slack's way of saying the list is empty.
+    fn empty_page_on(error: &crate::ApiError) -> Option<ListResponse> {
+        (error.code() == &crate::ErrorCode::NoActiveSessions).then(ListResponse::default)
+    }
 }
 
 #[cfg(test)]
@@ -172,8 +194,7 @@ mod tests {
     fn encodes_filters_in_order() {
         assert_eq!(serde_urlencoded::to_string(ListRequest::new()).unwrap(), "");
         let r = ListRequest::new()
-            .user("W1")
-            .team("T1")
+            .user_in_team("W1", "T1")
             .limit(100)
             .cursor("dXNlcjpVMDYxTkZUVDI=");
         assert_eq!(
@@ -185,22 +206,16 @@ mod tests {
     #[test]
     fn validates() {
         assert!(ListRequest::new().validate().is_ok());
+        let field = |r: ListRequest| r.validate().unwrap_err().field();
+        assert_eq!(field(ListRequest::new().user_in_team("", "T1")), "user_id");
         assert_eq!(
-            ListRequest::new().user("").validate().unwrap_err().field(),
-            "user_id"
-        );
-        assert_eq!(
-            ListRequest::new()
-                .team("T 1")
-                .validate()
-                .unwrap_err()
-                .field(),
+            field(ListRequest::new().user_in_team("W1", "T 1")),
             "team_id"
         );
-        assert_eq!(
-            ListRequest::new().limit(0).validate().unwrap_err().field(),
-            "limit"
-        );
+        assert_eq!(field(ListRequest::new().limit(0)), "limit");
+        assert_eq!(field(ListRequest::new().limit(1001)), "limit");
+        assert!(ListRequest::new().limit(1).validate().is_ok());
+        assert!(ListRequest::new().limit(1000).validate().is_ok());
     }
 
     #[test]

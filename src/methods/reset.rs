@@ -13,6 +13,8 @@ use crate::methods::check_session_kind;
 /// [`web_only`](Self::web_only) narrow it. Needs a user token with `admin.users:write`
 /// on Enterprise Grid; Slack rate-limits it at Tier 2 (about 20 calls a minute).
 ///
+/// Scope `admin.users:write`; rate limit Tier 2 (about 20 calls a minute).
+///
 /// ```
 /// use slack_sessions::{Client, FakeTransport, ResetRequest};
 ///
@@ -80,6 +82,8 @@ pub struct ResetResponse {}
 impl SlackMethod for ResetRequest {
     const NAME: &'static str = "admin.users.session.reset";
     type Response = ResetResponse;
+    const SCOPES: &'static [&'static str] = &["admin.users:write"];
+    const TIER: Option<u8> = Some(2);
 
     /// Refuses an empty or malformed `user_id`, and `mobile_only` together with
     /// `web_only`: "only mobile" and "only web" at once is a contradiction, and guessing

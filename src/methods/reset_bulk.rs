@@ -14,6 +14,8 @@ use crate::methods::{check_session_kind, UserIds};
 /// use [`Client::reset_many`](crate::Client::reset_many), which calls
 /// `admin.users.session.reset` for each user.
 ///
+/// Scope `admin.users:write`; rate limit Tier 2 (about 20 calls a minute).
+///
 /// ```
 /// use slack_sessions::{Client, FakeTransport, ResetBulkRequest};
 ///
@@ -88,6 +90,8 @@ pub struct ResetBulkResponse {}
 impl SlackMethod for ResetBulkRequest {
     const NAME: &'static str = "admin.users.session.resetBulk";
     type Response = ResetBulkResponse;
+    const SCOPES: &'static [&'static str] = &["admin.users:write"];
+    const TIER: Option<u8> = Some(2);
 
     /// Refuses an empty list, more than 1,000 ids, a malformed id, and `mobile_only`
     /// together with `web_only`.

@@ -12,6 +12,8 @@ use crate::methods::UserIds;
 /// end when the client closes, for up to [`MAX_USERS`](Self::MAX_USERS) users. Set at
 /// least one of the two.
 ///
+/// Scope `admin.users:write`; rate limit Tier 4 (about 100 calls a minute).
+///
 /// ```
 /// use std::time::Duration;
 /// use slack_sessions::{Client, FakeTransport, SetSettingsRequest};
@@ -39,6 +41,15 @@ impl SetSettingsRequest {
     /// Slack's documented limit: up to 1,000 user ids per call.
     pub const MAX_USERS: usize = 1000;
     /// The shortest session Slack accepts: 8 hours.
+    ///
+    /// Slack's reference disagrees with itself here: the argument's text says "the
+    /// minimum value is 28800, which represents 8 hours", its schema says `minimum: 180`.
+    /// We enforce the text. It is the specific, deliberate statement (the schema's 180 is
+    /// the one figure on the page with no explanation), and the cost of being wrong is
+    /// lopsided: if 180 s really works, refusing it costs a caller a value no org would
+    /// set; if it does not, accepting it turns a typo into an `invalid_arguments` in the
+    /// middle of an incident. The conformance test pins both figures, so the day Slack's
+    /// page agrees with itself the test says so.
     pub const MIN_DURATION: Duration = Duration::from_secs(28_800);
     /// The longest session Slack accepts: 315,569,520 seconds (10 years).
     pub const MAX_DURATION: Duration = Duration::from_secs(315_569_520);
@@ -78,6 +89,8 @@ pub struct SetSettingsResponse {}
 impl SlackMethod for SetSettingsRequest {
     const NAME: &'static str = "admin.users.session.setSettings";
     type Response = SetSettingsResponse;
+    const SCOPES: &'static [&'static str] = &["admin.users:write"];
+    const TIER: Option<u8> = Some(4);
 
     /// Refuses an empty list, more than 1,000 ids, a malformed id, no setting at all
     /// (Slack's `at_least_one_session_setting_required`), and a duration outside Slack's

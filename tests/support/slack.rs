@@ -245,52 +245,68 @@ fn reset(s: &mut State, f: &HashMap<String, String>) -> Reply {
     ok("")
 }
 
+/// As `admin.users.session.invalidate.json` says: `user_id` and `session_id` required,
+/// `team_id` optional and, when sent, the workspace of the session.
 fn invalidate(s: &mut State, f: &HashMap<String, String>) -> Reply {
-    let Some(session_id) = f.get("session_id").and_then(|v| v.parse::<u64>().ok()) else {
+    let (Some(user_id), Some(session_id)) = (
+        f.get("user_id"),
+        f.get("session_id").and_then(|v| v.parse::<u64>().ok()),
+    ) else {
         return slack_error("invalid_arguments");
     };
-    enum Owner<'a> {
-        User(&'a str),
-        Team(&'a str),
-    }
-    let owner = match (f.get("user_id"), f.get("team_id")) {
-        (Some(u), None) => Owner::User(u),
-        (None, Some(t)) => Owner::Team(t),
-        _ => return slack_error("invalid_arguments"),
+    let Some(user) = s.users.get_mut(user_id) else {
+        return slack_error("user_not_found");
     };
-    for (id, user) in s.users.iter_mut() {
-        let matches = match owner {
-            Owner::User(u) => id == u,
-            Owner::Team(t) => user.team_id == t,
-        };
-        if matches {
-            if let Some(pos) = user.sessions.iter().position(|&x| x == session_id) {
-                if user.is_primary_owner {
-                    return slack_error("cannot_invalidate_primary_owner");
-                }
-                user.sessions.remove(pos);
-                return ok("");
-            }
-        }
+    if f.get("team_id").is_some_and(|t| *t != user.team_id) {
+        return slack_error("session_not_found");
     }
-    slack_error("session_not_found")
+    let Some(pos) = user.sessions.iter().position(|&x| x == session_id) else {
+        return slack_error("session_not_found");
+    };
+    if user.is_primary_owner {
+        return slack_error("cannot_invalidate_primary_owner");
+    }
+    user.sessions.remove(pos);
+    ok("")
 }
 
-/// Sessions as (user, team, id), in a stable order; the cursor is the index to start at.
+/// As `admin.users.session.list.json` says: `user_id` and `team_id` together or not at
+/// all (`missing_team` / `missing_user`), `limit` 1 to 1000 (default 1000),
+/// `no_active_sessions` when nothing matches. Sessions are (user, team, id) in a stable
+/// order; the cursor is the index to start at.
 fn list(s: &State, f: &HashMap<String, String>) -> Reply {
+    let (user, team) = (f.get("user_id"), f.get("team_id"));
+    match (user, team) {
+        (Some(_), None) => return slack_error("missing_team"),
+        (None, Some(_)) => return slack_error("missing_user"),
+        (Some(u), Some(t)) => {
+            if !s.users.values().any(|x| x.team_id == *t) {
+                return slack_error("team_not_found");
+            }
+            if !s.users.contains_key(u) {
+                return slack_error("user_not_found");
+            }
+        }
+        (None, None) => {}
+    }
+    let limit = match f.get("limit").map(|l| l.parse::<usize>()) {
+        None => 1000,
+        Some(Ok(n)) if (1..=1000).contains(&n) => n,
+        Some(_) => return slack_error("invalid_arguments"),
+    };
     let all: Vec<(String, String, u64)> = s
         .users
         .iter()
-        .filter(|(id, u)| {
-            f.get("user_id").is_none_or(|w| w == *id)
-                && f.get("team_id").is_none_or(|t| *t == u.team_id)
-        })
+        .filter(|(id, u)| user.is_none_or(|w| w == *id) && team.is_none_or(|t| *t == u.team_id))
         .flat_map(|(id, u)| {
             u.sessions
                 .iter()
                 .map(move |sid| (id.clone(), u.team_id.clone(), *sid))
         })
         .collect();
+    if all.is_empty() {
+        return slack_error("no_active_sessions");
+    }
     let start = match f.get("cursor") {
         None => 0,
         Some(c) => match c
@@ -301,10 +317,6 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
             _ => return slack_error("invalid_cursor"),
         },
     };
-    let limit = f
-        .get("limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(100);
     let end = (start + limit).min(all.len());
     let sessions: Vec<String> = all[start..end]
         .iter()
