@@ -25,6 +25,7 @@ pub struct BulkOptions {
     per_minute: Option<u32>,
     max_rate_limit_waits: u32,
     max_consecutive_failures: u32,
+    max_silence: Duration,
 }
 
 impl Default for BulkOptions {
@@ -35,11 +36,15 @@ impl Default for BulkOptions {
             per_minute: None,
             max_rate_limit_waits: 1000,
             max_consecutive_failures: 5,
+            max_silence: Self::DEFAULT_MAX_SILENCE,
         }
     }
 }
 
 impl BulkOptions {
+    /// How long a run goes on without any answer from Slack before it stops: 2 minutes.
+    pub const DEFAULT_MAX_SILENCE: Duration = Duration::from_secs(120);
+
     /// Reset every session of every user, as fast as Slack allows.
     pub fn new() -> Self {
         Self::default()
@@ -77,6 +82,17 @@ impl BulkOptions {
     /// (default 5).
     pub fn max_consecutive_failures(mut self, n: u32) -> Self {
         self.max_consecutive_failures = n.max(1);
+        self
+    }
+
+    /// How long the run may go without any answer from Slack (any HTTP answer counts,
+    /// a 429 or an error code too) before it stops, checked after each user (default
+    /// [`DEFAULT_MAX_SILENCE`](Self::DEFAULT_MAX_SILENCE)). With the default bounds a
+    /// hanging server costs about two minutes, not the five users' worth of attempts
+    /// (over ten minutes) that [`max_consecutive_failures`](Self::max_consecutive_failures)
+    /// alone would take.
+    pub fn max_silence(mut self, limit: Duration) -> Self {
+        self.max_silence = limit;
         self
     }
 }
@@ -121,6 +137,8 @@ pub struct ResetMany<'a, T> {
     options: BulkOptions,
     last_start: Option<Instant>,
     consecutive_failures: u32,
+    /// When Slack last answered anything (or the run started).
+    last_answer: Instant,
     stopped: Option<String>,
 }
 
@@ -142,6 +160,7 @@ impl<'a, T: Transport> ResetMany<'a, T> {
             options,
             last_start: None,
             consecutive_failures: 0,
+            last_answer: Instant::now(),
             stopped: None,
         }
     }
@@ -246,7 +265,9 @@ impl<T: Transport> Iterator for ResetMany<'_, T> {
                 self.consecutive_failures += 1;
             } else {
                 self.consecutive_failures = 0;
+                self.last_answer = Instant::now();
             }
+            let silence = self.last_answer.elapsed();
             if dooms_the_run(error) {
                 self.stopped = Some(format!(
                     "{} failed with an error every later call would share: {error}",
@@ -257,9 +278,16 @@ impl<T: Transport> Iterator for ResetMany<'_, T> {
                     "{} users in a row got no answer from Slack (last: {error})",
                     self.consecutive_failures
                 ));
+            } else if self.consecutive_failures > 0 && silence >= self.options.max_silence {
+                self.stopped = Some(format!(
+                    "no answer from Slack for {:.0}s, over the {:.0}s limit (last: {error})",
+                    silence.as_secs_f64(),
+                    self.options.max_silence.as_secs_f64()
+                ));
             }
         } else {
             self.consecutive_failures = 0;
+            self.last_answer = Instant::now();
         }
         Some(outcome)
     }

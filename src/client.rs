@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use http::header::HeaderName;
 use http::header::{
     HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT,
 };
@@ -20,6 +21,7 @@ use crate::meta::{ResponseMeta, WithMeta};
 use crate::method::{Paginated, SlackMethod};
 use crate::paginate::Pages;
 use crate::retry::{RetryPolicy, Sleep, ThreadSleep};
+use crate::scrub::Scrubber;
 use crate::token::Token;
 use crate::transport::{HttpRequest, HttpResponse, Transport};
 
@@ -64,6 +66,8 @@ pub struct Client<T> {
     api_url: ApiUrl,
     retry: RetryPolicy,
     sleeper: Arc<dyn Sleep>,
+    /// Removes the token from every answer before it is decoded.
+    scrubber: Option<Scrubber>,
     transport: T,
 }
 
@@ -77,6 +81,7 @@ impl<T: Transport> Client<T> {
         let token = token.into();
         Client {
             headers: request_headers(&token, HeaderValue::from_static(USER_AGENT_VALUE)),
+            scrubber: Scrubber::new(token.secret()),
             token,
             api_url: ApiUrl::new(DEFAULT_API_URL).expect("the default API URL is valid"),
             retry: RetryPolicy::default(),
@@ -115,7 +120,7 @@ impl<T: Transport> Client<T> {
                 .transport
                 .send(http_request)
                 .map_err(Error::Transport)
-                .and_then(|response| decode_response::<R>(&response));
+                .and_then(|response| decode::<R>(&response, self.scrubber.as_ref()));
             let elapsed = started.elapsed();
             match result {
                 Ok(mut answer) => {
@@ -129,16 +134,16 @@ impl<T: Transport> Client<T> {
                     );
                     return Ok(answer);
                 }
-                Err(error) => {
-                    let mut error = self.scrub(error);
+                Err(mut error) => {
                     error.set_attempts(attempt);
                     let decision = self.retry.decide(&error, attempt, R::IDEMPOTENT);
                     log::debug!(
                         target: "slack_sessions",
-                        "{} attempt {attempt}: failed, status {}, request id {}, {elapsed:?}: {error}; {}",
+                        "{} attempt {attempt}: failed, status {}, request id {}, {elapsed:?}: {}; {}",
                         R::NAME,
                         error.meta().map_or(0, |m| m.status().as_u16()),
                         error.request_id().unwrap_or("-"),
+                        error.without_evidence(),
                         match decision {
                             Some((delay, reason)) => format!("retrying in {delay:?} ({reason})"),
                             None => "not retrying".to_owned(),
@@ -242,19 +247,19 @@ impl<T: Transport> Client<T> {
         self.sleeper.sleep(duration);
     }
 
-    /// Replaces any copy of the token in the evidence an error keeps from a body: a
-    /// misbehaving server or proxy may echo the request back.
-    fn scrub(&self, mut error: Error) -> Error {
-        let secret = self.token.secret();
-        if secret.is_empty() {
-            return error;
-        }
-        if let Error::Http { body_snippet, .. } | Error::Decode { body_snippet, .. } = &mut error {
-            if body_snippet.contains(secret) {
-                *body_snippet = body_snippet.replace(secret, "[redacted]");
-            }
-        }
-        error
+    /// Decodes an answer to method `R` like [`decode_response`], first scrubbing this
+    /// client's token out of the body and out of every header value it reads: for
+    /// async users who do their own I/O between [`build_request`](Client::build_request)
+    /// and decoding, and want the same guarantee as [`send`](Client::send).
+    ///
+    /// # Errors
+    ///
+    /// As for [`decode_response`].
+    pub fn decode_response<R: SlackMethod>(
+        &self,
+        response: &HttpResponse,
+    ) -> Result<WithMeta<R::Response>, Error> {
+        decode::<R>(response, self.scrubber.as_ref())
     }
 }
 
@@ -458,6 +463,7 @@ impl Settings {
             .map_err(|reason| Error::Config(ConfigError::new(reason)))?;
         Ok(Client {
             headers: Ok(headers),
+            scrubber: Scrubber::new(self.token.secret()),
             token: self.token,
             api_url,
             retry: self.retry,
@@ -596,7 +602,7 @@ fn normalize_api_url(url: &str) -> Result<String, Error> {
     Ok(normalized)
 }
 
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.eq_ignore_ascii_case("localhost") {
         return true;
@@ -638,16 +644,55 @@ fn is_loopback(host: &str) -> bool {
 pub fn decode_response<R: SlackMethod>(
     response: &HttpResponse,
 ) -> Result<WithMeta<R::Response>, Error> {
+    decode::<R>(response, None)
+}
+
+/// An answer as the decoder sees it: every header value it reads, and the body, with the
+/// token scrubbed out first when there is a scrubber.
+struct Answer<'a> {
+    headers: &'a http::HeaderMap,
+    scrubber: Option<&'a Scrubber>,
+}
+
+impl Answer<'_> {
+    fn header(&self, name: &HeaderName) -> Option<HeaderValue> {
+        let value = self.headers.get(name)?;
+        Some(match self.scrubber {
+            Some(s) => s.header(value),
+            None => value.clone(),
+        })
+    }
+
+    fn text(&self, name: &HeaderName) -> Option<String> {
+        self.header(name)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+    }
+}
+
+/// [`decode_response`], scrubbing the token out of the body and the headers it reads
+/// before anything else happens.
+pub(crate) fn decode<R: SlackMethod>(
+    response: &HttpResponse,
+    scrubber: Option<&Scrubber>,
+) -> Result<WithMeta<R::Response>, Error> {
     let status = response.status();
-    let body = response.body();
-    let mut meta = ResponseMeta::from_headers(status, response.headers());
+    let answer = Answer {
+        headers: response.headers(),
+        scrubber,
+    };
+    let body: Cow<'_, [u8]> = match scrubber {
+        Some(s) => s.bytes(response.body()),
+        None => Cow::Borrowed(response.body()),
+    };
+    let body = &body[..];
+    let mut meta = ResponseMeta::from_headers(status, |name| answer.text(name));
     let envelope = serde_json::from_slice::<Envelope<'_>>(body);
 
     if status == StatusCode::TOO_MANY_REQUESTS {
         if let Ok(mut env) = envelope {
             env.move_details_into(&mut meta);
         }
-        return Err(rate_limited::<R>(meta, response.headers()));
+        return Err(rate_limited::<R>(meta, &answer));
     }
 
     if !status.is_success() {
@@ -655,13 +700,12 @@ pub fn decode_response<R: SlackMethod>(
             if env.ok.value == Some(false) {
                 if let Some(code) = env.error.value.take() {
                     env.move_details_into(&mut meta);
-                    return Err(api_error::<R>(code, env, meta, response.headers()));
+                    return Err(api_error::<R>(code, env, meta, &answer));
                 }
             }
         }
-        let location = response
-            .headers()
-            .get(LOCATION)
+        let location = answer
+            .header(&LOCATION)
             .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
         return Err(Error::Http {
             status,
@@ -714,7 +758,7 @@ pub fn decode_response<R: SlackMethod>(
             meta,
         )),
         Some(false) => match env.error.value.take() {
-            Some(code) => Err(api_error::<R>(code, env, meta, response.headers())),
+            Some(code) => Err(api_error::<R>(code, env, meta, &answer)),
             None => Err(decode_error(
                 "the answer says \"ok\": false but gives no \"error\" code",
                 None,
@@ -732,9 +776,12 @@ pub fn decode_response<R: SlackMethod>(
     }
 }
 
-fn rate_limited<R: SlackMethod>(meta: ResponseMeta, headers: &http::HeaderMap) -> Error {
+fn rate_limited<R: SlackMethod>(meta: ResponseMeta, answer: &Answer<'_>) -> Error {
     Error::RateLimited {
-        retry_after: parse_retry_after(headers.get(RETRY_AFTER)),
+        retry_after: parse_retry_after(
+            answer.header(&RETRY_AFTER).as_ref(),
+            answer.header(&http::header::DATE).as_ref(),
+        ),
         method: R::NAME,
         meta: Box::new(meta),
     }
@@ -746,10 +793,10 @@ fn api_error<R: SlackMethod>(
     code: Cow<'_, str>,
     env: Envelope<'_>,
     meta: ResponseMeta,
-    headers: &http::HeaderMap,
+    answer: &Answer<'_>,
 ) -> Error {
     if code == "ratelimited" {
-        return rate_limited::<R>(meta, headers);
+        return rate_limited::<R>(meta, answer);
     }
     Error::Api(ApiError {
         method: R::NAME,
@@ -762,19 +809,71 @@ fn api_error<R: SlackMethod>(
     })
 }
 
-/// `Retry-After` in seconds (Slack sends a whole number; a fraction is accepted). An
-/// HTTP date, a negative or an unreadable value gives `None`.
-pub(crate) fn parse_retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
+/// `Retry-After` as a delay: whole or fractional seconds (what Slack sends), or an HTTP
+/// date (RFC 9110 allows it), counted from the answer's `Date` header when it has one and
+/// from now otherwise; a date in the past is no wait. A negative or unreadable value
+/// gives `None`.
+pub(crate) fn parse_retry_after(
+    value: Option<&HeaderValue>,
+    date: Option<&HeaderValue>,
+) -> Option<Duration> {
     let text = value?.to_str().ok()?.trim();
     if let Ok(secs) = text.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let secs = text.parse::<f64>().ok()?;
-    if secs.is_finite() && secs >= 0.0 {
-        Duration::try_from_secs_f64(secs).ok()
-    } else {
-        None
+    if let Ok(secs) = text.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::try_from_secs_f64(secs).ok())
+            .flatten();
     }
+    let at = http_date(text)?;
+    let now = date
+        .and_then(|d| d.to_str().ok())
+        .and_then(http_date)
+        .unwrap_or_else(std::time::SystemTime::now);
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// An HTTP date in any of the three forms RFC 9110 says a recipient must accept:
+/// `Sun, 06 Nov 1994 08:49:37 GMT`, `Sunday, 06-Nov-94 08:49:37 GMT`,
+/// `Sun Nov  6 08:49:37 1994`.
+fn http_date(text: &str) -> Option<std::time::SystemTime> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = |t: &str| MONTHS.iter().position(|m| *m == t).map(|m| m as u32 + 1);
+    let tokens: Vec<&str> = text
+        .split([' ', ',', '-', ':'])
+        .filter(|t| !t.is_empty())
+        .collect();
+    // Drop the weekday, then read one of the two orders.
+    let (day, mon, year, h, m, s) = match tokens.get(1..)? {
+        [d, mon, y, h, m, s, "GMT"] => (*d, month(mon)?, *y, *h, *m, *s),
+        [mon, d, h, m, s, y] => (*d, month(mon)?, *y, *h, *m, *s),
+        _ => return None,
+    };
+    let num = |t: &str| t.parse::<u32>().ok();
+    let mut year = num(year)?;
+    if year < 100 {
+        year += if year >= 70 { 1900 } else { 2000 };
+    }
+    let (day, h, m, s) = (num(day)?, num(h)?, num(m)?, num(s)?);
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
+        return None;
+    }
+    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    let (y, mo) = if mon <= 2 {
+        (year - 1, mon + 9)
+    } else {
+        (year, mon - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * mo + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = u64::from(era) * 146_097 + u64::from(doe) - 719_468;
+    let secs = days * 86_400 + u64::from(h * 3600 + m * 60 + s);
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 fn snippet(body: &[u8]) -> String {
@@ -788,4 +887,54 @@ fn snippet(body: &[u8]) -> String {
         text.push('…');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn after(value: &str, date: Option<&str>) -> Option<Duration> {
+        let v = HeaderValue::from_str(value).unwrap();
+        let d = date.map(|d| HeaderValue::from_str(d).unwrap());
+        parse_retry_after(Some(&v), d.as_ref())
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_all_three_http_dates() {
+        let now = "Sun, 06 Nov 1994 08:49:37 GMT";
+        assert_eq!(after("7", Some(now)), Some(Duration::from_secs(7)));
+        assert_eq!(after("1.5", None), Some(Duration::from_millis(1500)));
+        for later in [
+            "Sun, 06 Nov 1994 08:50:37 GMT",
+            "Sunday, 06-Nov-94 08:50:37 GMT",
+            "Sun Nov  6 08:50:37 1994",
+        ] {
+            assert_eq!(
+                after(later, Some(now)),
+                Some(Duration::from_secs(60)),
+                "{later}"
+            );
+        }
+        // A date already past is no wait; garbage and negatives are unreadable.
+        assert_eq!(
+            after("Sat, 05 Nov 1994 08:49:37 GMT", Some(now)),
+            Some(Duration::ZERO)
+        );
+        for bad in ["-3", "soon", "Sun, 32 Nov 1994 08:49:37 GMT", "NaN", "inf"] {
+            assert_eq!(after(bad, Some(now)), None, "{bad}");
+        }
+        assert_eq!(
+            http_date("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(std::time::UNIX_EPOCH)
+        );
+        assert_eq!(
+            http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(std::time::UNIX_EPOCH + Duration::from_secs(784_111_777))
+        );
+        // Without a Date header the clock is "now": a date far in the past is no wait.
+        assert_eq!(
+            after("Thu, 01 Jan 1970 00:00:00 GMT", None),
+            Some(Duration::ZERO)
+        );
+    }
 }

@@ -179,6 +179,24 @@ impl Error {
         }
     }
 
+    /// The message without the evidence kept from a body (for log records, which never
+    /// carry a body).
+    pub(crate) fn without_evidence(&self) -> String {
+        match self {
+            Error::Http { status, method, .. } => format!("{method} got HTTP {status}"),
+            Error::Decode {
+                method,
+                status,
+                target,
+                reason,
+                ..
+            } => format!(
+                "could not decode the answer to {method} (HTTP {status}) as {target}: {reason}"
+            ),
+            other => other.to_string(),
+        }
+    }
+
     /// Records how many attempts the call took.
     pub(crate) fn set_attempts(&mut self, attempts: u32) {
         match self {

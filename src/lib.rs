@@ -120,6 +120,7 @@ mod method;
 pub mod methods;
 mod paginate;
 mod retry;
+mod scrub;
 mod token;
 pub mod transport;
 

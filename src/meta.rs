@@ -1,7 +1,7 @@
 //! What Slack says about a call besides its result: request id, scopes, warnings.
 
 use http::header::HeaderName;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 
 // Prepared once: looking a header up by `&str` parses and hashes the name every time.
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-slack-req-id");
@@ -35,14 +35,13 @@ impl ResponseMeta {
     /// full 1,000-id `resetBulk`, with room to spare.
     pub const MAX_MESSAGES: usize = 2_000;
 
-    /// Reads the diagnostic headers of an answer. Warnings are added from the body later.
-    pub(crate) fn from_headers(status: StatusCode, headers: &HeaderMap) -> Self {
-        let get = |name: &HeaderName| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+    /// Reads the diagnostic headers of an answer, each through `read` (which scrubs the
+    /// token). Warnings are added from the body later.
+    pub(crate) fn from_headers(
+        status: StatusCode,
+        read: impl Fn(&HeaderName) -> Option<String>,
+    ) -> Self {
+        let get = read;
         ResponseMeta {
             status,
             request_id: get(&REQUEST_ID),

@@ -1,5 +1,6 @@
 //! [`Pages`]: an iterator over every page of a [`Paginated`] method.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use crate::client::Client;
@@ -14,22 +15,45 @@ use crate::transport::Transport;
 /// mid-walk is never mistaken for the last page. The walk ends normally when Slack sends
 /// no cursor or an empty one, or with an answer the method says means "nothing to list"
 /// ([`Paginated::empty_page_on`]: `no_active_sessions` for `list`), which becomes an
-/// empty last page. A cursor Slack repeats ends the walk with
-/// [`Error::Decode`] rather than looping forever.
+/// empty last page.
+///
+/// A walk cannot loop: a cursor Slack already sent in this walk (not only the previous
+/// one: a server alternating `a → b → a` is caught too) ends it with [`Error::Decode`],
+/// and so does going past [`max_pages`](Self::max_pages) pages (default
+/// [`DEFAULT_MAX_PAGES`](Self::DEFAULT_MAX_PAGES)).
 #[must_use = "iterators do nothing unless consumed"]
 pub struct Pages<'a, T, R> {
     client: &'a Client<T>,
     next: Option<R>,
-    last_cursor: Option<String>,
+    seen: HashSet<String>,
+    pages: usize,
+    max_pages: usize,
 }
 
 impl<'a, T: Transport, R: Paginated> Pages<'a, T, R> {
+    /// The most pages a walk fetches unless told otherwise: 10,000 (ten million sessions
+    /// at `list`'s 1,000 a page).
+    pub const DEFAULT_MAX_PAGES: usize = 10_000;
+
     pub(crate) fn new(client: &'a Client<T>, first: R) -> Self {
         Pages {
             client,
             next: Some(first),
-            last_cursor: None,
+            seen: HashSet::new(),
+            pages: 0,
+            max_pages: Self::DEFAULT_MAX_PAGES,
         }
+    }
+
+    /// Ends the walk with an error after `n` pages (at least 1) instead of fetching more.
+    pub fn max_pages(mut self, n: usize) -> Self {
+        self.max_pages = n.max(1);
+        self
+    }
+
+    /// How many pages were fetched so far.
+    pub fn pages_fetched(&self) -> usize {
+        self.pages
     }
 }
 
@@ -38,26 +62,41 @@ impl<T: Transport, R: Paginated> Iterator for Pages<'_, T, R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let request = self.next.take()?;
+        self.pages += 1;
         let answer = match self.client.send_with_meta(&request) {
             Ok(answer) => answer,
             Err(Error::Api(e)) => return Some(R::empty_page_on(&e).ok_or(Error::Api(e))),
             Err(e) => return Some(Err(e)),
         };
+        let stop = |reason: &'static str, cursor: &str, meta| {
+            Some(Err(Error::Decode {
+                method: R::NAME,
+                status: answer.meta.status(),
+                target: std::any::type_name::<R::Response>(),
+                reason,
+                body_snippet: cursor.chars().take(64).collect(),
+                source: None,
+                meta: Box::new(meta),
+            }))
+        };
         match R::next_cursor(&answer.response).filter(|c| !c.is_empty()) {
-            Some(cursor) if self.last_cursor.as_deref() == Some(cursor) => {
-                return Some(Err(Error::Decode {
-                    method: R::NAME,
-                    status: answer.meta.status(),
-                    target: std::any::type_name::<R::Response>(),
-                    reason: "Slack sent the same next_cursor twice; stopping instead of looping",
-                    body_snippet: cursor.chars().take(64).collect(),
-                    source: None,
-                    meta: Box::new(answer.meta),
-                }));
+            Some(cursor) if self.seen.contains(cursor) => {
+                return stop(
+                    "Slack sent a next_cursor it had already sent in this walk; stopping instead of looping",
+                    cursor,
+                    answer.meta.clone(),
+                );
+            }
+            Some(cursor) if self.pages >= self.max_pages => {
+                return stop(
+                    "the walk reached its page limit (Pages::max_pages) with more pages announced",
+                    cursor,
+                    answer.meta.clone(),
+                );
             }
             Some(cursor) => {
                 self.next = Some(request.with_cursor(cursor));
-                self.last_cursor = Some(cursor.to_owned());
+                self.seen.insert(cursor.to_owned());
             }
             None => {}
         }
@@ -69,7 +108,8 @@ impl<T, R> fmt::Debug for Pages<'_, T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pages")
             .field("done", &self.next.is_none())
-            .field("last_cursor", &self.last_cursor)
-            .finish()
+            .field("pages", &self.pages)
+            .field("max_pages", &self.max_pages)
+            .finish_non_exhaustive()
     }
 }

@@ -237,6 +237,42 @@ fn a_dead_network_stops_the_run() {
     assert_eq!(run.remaining().len(), 1);
 }
 
+/// A transport that takes its time and never answers, like a hanging server does.
+struct Silent(Duration);
+
+impl slack_sessions::Transport for Silent {
+    fn send(
+        &self,
+        _: slack_sessions::HttpRequest,
+    ) -> Result<slack_sessions::HttpResponse, TransportError> {
+        std::thread::sleep(self.0);
+        Err(TransportError::new(
+            TransportErrorKind::Timeout,
+            "timed out",
+        ))
+    }
+}
+
+#[test]
+fn a_silent_slack_stops_the_run_on_time_not_only_on_count() {
+    let client = Client::builder("xoxp-test")
+        .retry(RetryPolicy::none())
+        .transport(Silent(Duration::from_millis(60)))
+        .build()
+        .unwrap();
+    let users: Vec<String> = (1..=20).map(|n| format!("W{n}")).collect();
+    let options = BulkOptions::new()
+        .max_consecutive_failures(1000)
+        .max_silence(Duration::from_millis(100));
+    let mut run = client.reset_many(users, options);
+    let done = run.by_ref().count();
+    // 60 ms a user: the 100 ms budget is spent by the second user (the first, on a slow machine).
+    assert!((1..=2).contains(&done), "{done}");
+    let why = run.stopped().unwrap();
+    assert!(why.contains("no answer from Slack for"), "{why}");
+    assert_eq!(run.remaining().len(), 20 - done);
+}
+
 #[test]
 fn endless_rate_limiting_stops_rather_than_skips() {
     let (fake, sleep, client) = scripted("xoxp-test", RetryPolicy::none());

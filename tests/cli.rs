@@ -28,10 +28,14 @@ fn run(slack: &FakeSlack, args: &[&str]) -> (i32, String, String) {
     let url = slack.api_url();
     let out = cli(args, &[("SLACK_TOKEN", TOKEN), ("SLACK_API_URL", &url)]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert!(
-        !stdout.contains("SECRET") && !stderr.contains("SECRET"),
-        "{stdout}{stderr}"
-    );
+    // No 8 consecutive characters of the token, anywhere.
+    for w in TOKEN.as_bytes().windows(8) {
+        let w = std::str::from_utf8(w).unwrap();
+        assert!(
+            !stdout.contains(w) && !stderr.contains(w),
+            "{w:?} leaked: {stdout}{stderr}"
+        );
+    }
     assert!(!stderr.contains("panicked"), "{stderr}");
     (out.status.code().unwrap(), stdout, stderr)
 }
@@ -245,6 +249,81 @@ fn help_names_the_scope_of_each_command() {
     check::<GetSettingsRequest>(&["settings", "get", "--help"]);
     check::<SetSettingsRequest>(&["settings", "set", "--help"]);
     check::<ClearSettingsRequest>(&["settings", "clear", "--help"]);
+}
+
+/// A hostile or broken server that echoes the token back, in every place an answer has:
+/// the CLI's stdout (results and reports) and stderr stay clean (`run` checks both for any
+/// 8 characters of the token).
+#[test]
+fn a_hostile_answer_never_gets_the_token_printed() {
+    let escaped = TOKEN.replace('-', "\\u002d");
+    let cut = &TOKEN[..TOKEN.len() - 2];
+    let hostile = || {
+        vec![
+            Reply::json(200, &format!(r#"{{"ok":false,"error":"{TOKEN}"}}"#)),
+            Reply::json(
+                200,
+                &format!(
+                    r#"{{"ok":false,"error":"missing_scope","needed":"{TOKEN}","provided":"{escaped}"}}"#
+                ),
+            ),
+            Reply::json(
+                200,
+                &format!(
+                    r#"{{"ok":false,"error":"invalid_arguments","response_metadata":{{"messages":["{TOKEN}"]}}}}"#
+                ),
+            ),
+            Reply::json(200, &format!(r#"{{"ok":"{TOKEN}"}}"#)),
+            Reply::json(200, &format!(r#"{{"ok":true,"warning":"{escaped}"}}"#)),
+            Reply::json(500, &format!("<html>{}{cut}", "x".repeat(240))),
+            Reply::json(302, "")
+                .with_header("Location", &format!("https://evil.example/?t={TOKEN}")),
+            Reply::json(200, r#"{"ok":false,"error":"user_not_found"}"#)
+                .with_header("x-slack-req-id", TOKEN),
+        ]
+    };
+    let slack = FakeSlack::start(3);
+    for reply in hostile() {
+        slack.misbehave(reply);
+        // `run` checks stdout and stderr; the exit code depends on the answer.
+        let (code, _, stderr) = run(&slack, &["--retries", "0", "reset", "W1"]);
+        assert!(code == 0 || code == 1, "{stderr}");
+    }
+    // A list whose cursor is the token, repeated: the loop error must not print it.
+    for _ in 0..2 {
+        slack.misbehave(Reply::json(200, &format!(
+            r#"{{"ok":true,"active_sessions":[],"response_metadata":{{"next_cursor":"{TOKEN}"}}}}"#
+        )));
+    }
+    let (code, _, stderr) = run(&slack, &["--retries", "0", "list"]);
+    assert_eq!(code, 1, "{stderr}");
+    // The reset-many report (stdout) and summary (stderr).
+    let dir = std::env::temp_dir().join(format!("slack-sessions-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ids = dir.join("ids.txt");
+    std::fs::write(&ids, "W1\nW2\nW3\n").unwrap();
+    // Three per-user failures (a fatal one would stop the run before the third user).
+    for (i, reply) in hostile().into_iter().enumerate() {
+        if [0, 2, 7].contains(&i) {
+            slack.misbehave(reply);
+        }
+    }
+    let (_, report, stderr) = run(
+        &slack,
+        &["--retries", "0", "reset-many", ids.to_str().unwrap()],
+    );
+    assert_eq!(report.lines().count(), 3, "{report}{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn absurd_timeouts_are_usage_errors_not_panics() {
+    let slack = FakeSlack::start(1);
+    for t in ["1e19", "86401", "inf", "0"] {
+        let (code, _, stderr) = run(&slack, &["--timeout", t, "reset", "W1"]);
+        assert_eq!(code, 2, "{t}: {stderr}");
+    }
+    assert!(slack.server.received().is_empty());
 }
 
 #[test]

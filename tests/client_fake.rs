@@ -699,3 +699,73 @@ fn a_ratelimited_code_under_200_says_what_came() {
         .to_string();
     assert!(text.contains("(HTTP 429); Retry-After 7s"), "{text}");
 }
+
+#[test]
+fn optional_envelope_fields_of_odd_shapes_never_hide_ok_or_error() {
+    let (fake, client) = fake_client(TOKEN);
+    for body in [
+        r#"{"ok":true,"response_metadata":{"warnings":null}}"#,
+        r#"{"ok":true,"warning":["superfluous_charset"],"response_metadata":{"warnings":7}}"#,
+        r#"{"ok":true,"response_metadata":[]}"#,
+        r#"{"ok":true,"response_metadata":{"messages":{"a":1}},"needed":{"x":[1]}}"#,
+        r#"{"ok":true,"warning":null,"needed":null,"provided":5,"error":null}"#,
+    ] {
+        fake.push_json(200, body);
+        let answer = client.send_with_meta(&ResetRequest::new("W1"));
+        assert!(answer.is_ok(), "{body}: {answer:?}");
+    }
+    fake.push_json(200, r#"{"ok":true,"warning":["superfluous_charset","x"]}"#);
+    let answer = client.send_with_meta(&ResetRequest::new("W1")).unwrap();
+    assert_eq!(answer.meta.warnings(), ["superfluous_charset", "x"]);
+
+    for body in [
+        r#"{"ok":false,"error":"missing_scope","needed":["a"],"provided":{"b":1}}"#,
+        r#"{"ok":false,"error":"missing_scope","response_metadata":{"warnings":null},"warning":7}"#,
+    ] {
+        fake.push_json(200, body);
+        let err = client.send(&ResetRequest::new("W1")).unwrap_err();
+        assert_eq!(
+            err.code(),
+            Some(&ErrorCode::MissingScope),
+            "{body}: {err:?}"
+        );
+    }
+    fake.push_json(
+        200,
+        r#"{"ok":false,"error":"missing_scope","needed":["a","b"]}"#,
+    );
+    let Error::Api(api) = client.send(&ResetRequest::new("W1")).unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(api.needed(), Some("a,b"));
+}
+
+#[test]
+fn a_megabyte_of_warnings_costs_linear_time_and_keeps_32() {
+    // Distinct warnings: a quadratic de-duplication spends seconds here (15 s of CPU in
+    // release was measured before); linear time is milliseconds. The bound is generous.
+    let warnings: Vec<String> = (0..60_000).map(|i| format!("warning_{i:06}")).collect();
+    let body =
+        serde_json::json!({"ok": true, "response_metadata": {"warnings": warnings}}).to_string();
+    assert!(body.len() > 900_000);
+    let response = http::Response::builder()
+        .status(200)
+        .body(body.into_bytes())
+        .unwrap();
+    let started = std::time::Instant::now();
+    let answer = decode_response::<ResetRequest>(&response).unwrap();
+    let took = started.elapsed();
+    assert_eq!(answer.meta.warnings().len(), 32);
+    assert_eq!(answer.meta.warnings()[31], "warning_000031");
+    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    // Duplicates are kept once, in order, within the same bound.
+    let repeated = serde_json::json!({"ok": true, "warning": "a,b,a",
+        "response_metadata": {"warnings": vec!["b"; 10_000]}})
+    .to_string();
+    let response = http::Response::builder()
+        .status(200)
+        .body(repeated.into_bytes())
+        .unwrap();
+    let answer = decode_response::<ResetRequest>(&response).unwrap();
+    assert_eq!(answer.meta.warnings(), ["a", "b"]);
+}

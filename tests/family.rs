@@ -103,8 +103,51 @@ fn a_repeated_cursor_ends_the_walk_with_an_error() {
     let items: Vec<_> = client.pages(&ListRequest::new()).collect();
     assert_eq!(items.len(), 2);
     assert!(
-        matches!(&items[1], Err(Error::Decode { reason, .. }) if reason.contains("same next_cursor"))
+        matches!(&items[1], Err(Error::Decode { reason, .. }) if reason.contains("already sent"))
     );
+}
+
+#[test]
+fn an_alternating_cursor_cannot_loop_either() {
+    let (fake, client) = fake_client("xoxp-test");
+    for c in ["a", "b", "a", "b", "a"] {
+        fake.push_json(
+            200,
+            &format!(
+                r#"{{"ok":true,"active_sessions":[],"response_metadata":{{"next_cursor":"{c}"}}}}"#
+            ),
+        );
+    }
+    let items: Vec<_> = client.pages(&ListRequest::new()).collect();
+    assert_eq!(items.len(), 3, "a, b, then a again is caught");
+    assert!(
+        matches!(&items[2], Err(Error::Decode { reason, .. }) if reason.contains("already sent")),
+        "{:?}",
+        items[2]
+    );
+    assert_eq!(fake.requests().len(), 3);
+}
+
+#[test]
+fn a_walk_stops_at_its_page_limit() {
+    let (fake, client) = fake_client("xoxp-test");
+    for n in 0..10 {
+        fake.push_json(
+            200,
+            &format!(
+                r#"{{"ok":true,"active_sessions":[],"response_metadata":{{"next_cursor":"c{n}"}}}}"#
+            ),
+        );
+    }
+    let items: Vec<_> = client.pages(&ListRequest::new()).max_pages(4).collect();
+    assert_eq!(items.len(), 4);
+    assert!(items[..3].iter().all(Result::is_ok));
+    assert!(
+        matches!(&items[3], Err(Error::Decode { reason, .. }) if reason.contains("page limit")),
+        "{:?}",
+        items[3]
+    );
+    assert_eq!(fake.requests().len(), 4);
 }
 
 #[test]

@@ -307,30 +307,60 @@ fn redirects_are_not_followed_and_the_token_stays_home() {
     );
 }
 
+/// The API host as a proxy user sees it: not loopback, so the request goes through the
+/// proxy. `.invalid` never resolves, and the test proxy never connects anywhere but
+/// 127.0.0.1, so nothing leaves the machine: the proxy answers 502 after recording the
+/// CONNECT line, and the call fails as a connect error.
+const REMOTE_API: &str = "https://slack-sessions.invalid/api/";
+
 #[test]
-fn explicit_proxy_tunnels_with_connect() {
-    let slack = FakeSlack::start(1);
+fn explicit_proxy_tunnels_https_with_connect() {
     let proxy = ConnectProxy::start();
     let c = Client::builder(TOKEN)
-        .api_url(slack.api_url())
+        .api_url(REMOTE_API)
+        .retry(RetryPolicy::none())
         .proxy(format!("http://{}", proxy.addr))
         .build()
         .unwrap();
-    c.send(&ResetRequest::new("W1")).unwrap();
-    assert_eq!(slack.resets("W1"), 1);
-    let connects = proxy.connects.lock().unwrap().clone();
-    assert_eq!(connects.len(), 1, "{connects:?}");
+    let err = c.send(&ResetRequest::new("W1")).unwrap_err();
     assert!(
-        connects[0].starts_with(&format!("CONNECT {}", slack.server.addr())),
-        "{connects:?}"
+        matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Connect),
+        "{err:?}"
     );
-    // The proxy saw only the CONNECT line in clear; the token went inside the tunnel
-    // (over TLS in real use) and not in the CONNECT request.
+    let connects = proxy.connects.lock().unwrap().clone();
+    assert_eq!(connects, ["CONNECT slack-sessions.invalid:443 HTTP/1.1"]);
+    // The proxy saw only the CONNECT line in clear; the token goes inside the TLS tunnel.
     assert!(!connects[0].contains("SECRET"));
     assert!(matches!(
         Client::builder(TOKEN).proxy("not a proxy url ::").build(),
         Err(Error::Config(_))
     ));
+}
+
+#[test]
+fn loopback_api_urls_bypass_every_proxy() {
+    // Plain http to a loopback test server through a proxy would hand the proxy the
+    // token in clear text; it must never see the request at all.
+    let slack = FakeSlack::start(2);
+    let proxy = ConnectProxy::start();
+    let explicit = Client::builder(TOKEN)
+        .api_url(slack.api_url())
+        .proxy(format!("http://{}", proxy.addr))
+        .build()
+        .unwrap();
+    explicit.send(&ResetRequest::new("W1")).unwrap();
+    assert_eq!(slack.resets("W1"), 1);
+    assert!(
+        proxy.connects.lock().unwrap().is_empty(),
+        "{:?}",
+        proxy.connects
+    );
+    let received = slack.server.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(
+        received[0].target, "/api/admin.users.session.reset",
+        "not a proxy-form target"
+    );
 }
 
 #[test]
@@ -345,17 +375,27 @@ fn proxy_from_environment_only_when_asked() {
         .api_url(slack.api_url())
         .build()
         .unwrap();
-    let honouring = Client::builder(TOKEN)
+    let honouring_loopback = Client::builder(TOKEN)
         .api_url(slack.api_url())
+        .proxy_from_env(true)
+        .build()
+        .unwrap();
+    let honouring = Client::builder(TOKEN)
+        .api_url(REMOTE_API)
+        .retry(RetryPolicy::none())
         .proxy_from_env(true)
         .build()
         .unwrap();
     std::env::remove_var("ALL_PROXY");
     ignoring.send(&ResetRequest::new("W1")).unwrap();
+    honouring_loopback.send(&ResetRequest::new("W2")).unwrap();
     assert!(proxy.connects.lock().unwrap().is_empty());
-    honouring.send(&ResetRequest::new("W2")).unwrap();
-    assert_eq!(proxy.connects.lock().unwrap().len(), 1);
-    assert_eq!(slack.resets("W2"), 1);
+    assert_eq!((slack.resets("W1"), slack.resets("W2")), (1, 1));
+    assert!(honouring.send(&ResetRequest::new("W2")).is_err());
+    assert_eq!(
+        *proxy.connects.lock().unwrap(),
+        ["CONNECT slack-sessions.invalid:443 HTTP/1.1"]
+    );
 }
 
 #[test]

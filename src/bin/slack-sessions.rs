@@ -114,6 +114,9 @@ enum Command {
         /// Start at most N calls a minute (when the token's rate budget is shared).
         #[arg(long, value_name = "N")]
         rate: Option<u32>,
+        /// Stop when Slack has not answered anything for this long (default 120).
+        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+        max_silence: Option<Duration>,
         /// An earlier run's stdout: users it shows as done are skipped, so a run that was
         /// cut off resumes where it stopped.
         #[arg(long, value_name = "REPORT")]
@@ -180,9 +183,11 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
     if !secs.is_finite() || secs <= 0.0 {
-        return Err(format!(
-            "{text:?}: the timeout must be a positive number of seconds"
-        ));
+        return Err(format!("{text:?}: give a positive number of seconds"));
+    }
+    let max = slack_sessions::transport::ureq::MAX_TIMEOUT.as_secs_f64();
+    if secs > max {
+        return Err(format!("{text:?}: at most {max} seconds (one day)"));
     }
     Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
 }
@@ -325,12 +330,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             mobile_only,
             web_only,
             rate,
+            max_silence,
             skip_done,
         } => {
-            let options = BulkOptions::new()
+            let mut options = BulkOptions::new()
                 .mobile_only(*mobile_only)
                 .web_only(*web_only)
                 .per_minute(rate.unwrap_or(0));
+            if let Some(limit) = max_silence {
+                options = options.max_silence(*limit);
+            }
             reset_many(
                 &client,
                 input.as_deref(),
@@ -537,8 +546,11 @@ fn reset_many(
     let mut run = client.reset_many(todo, options);
     for outcome in run.by_ref() {
         finished += 1;
-        // One line per user, flushed at once, so a crash loses nothing.
-        let _ = writeln!(stdout, "{}", outcome_line(&outcome));
+        // One line per user, in one write and flushed at once, so a crash loses nothing
+        // and a reader never sees half a line from a second write.
+        let mut line = outcome_line(&outcome);
+        line.push('\n');
+        let _ = stdout.write_all(line.as_bytes());
         let _ = stdout.flush();
         if let Err(e) = &outcome.result {
             let code = e.code().map_or("failed", |c| c.as_str());

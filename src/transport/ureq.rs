@@ -38,6 +38,9 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    /// When a proxy is set: an agent without it, for loopback hosts, so that a request
+    /// to a test server or local gateway never crosses a proxy with the token in clear.
+    direct: Option<ureq::Agent>,
     max_response_bytes: u64,
 }
 
@@ -94,12 +97,42 @@ pub struct UreqTransportBuilder {
     max_idle_per_host: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum ProxySetting {
     None,
     FromEnv,
     Url(String),
 }
+
+/// The proxy URL without its userinfo (`http://user:secret@host` shows as
+/// `http://[redacted]@host`): proxy credentials are a secret too.
+impl fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxySetting::None => f.write_str("None"),
+            ProxySetting::FromEnv => f.write_str("FromEnv"),
+            ProxySetting::Url(url) => {
+                let shown = match url.rsplit_once('@') {
+                    Some((before, host)) => {
+                        let scheme = before.split_once("://").map_or("", |(s, _)| s);
+                        if scheme.is_empty() {
+                            format!("[redacted]@{host}")
+                        } else {
+                            format!("{scheme}://[redacted]@{host}")
+                        }
+                    }
+                    None => url.clone(),
+                };
+                f.debug_tuple("Url").field(&shown).finish()
+            }
+        }
+    }
+}
+
+/// The longest bound any timeout may have: a day. Longer ones are refused, since ureq
+/// adds them to the current instant and panics when that overflows
+/// (`Duration::MAX`), and no Slack call is worth waiting a day for.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for UreqTransportBuilder {
     fn default() -> Self {
@@ -187,6 +220,28 @@ impl UreqTransportBuilder {
     ///
     /// [`crate::Error::Config`] when the proxy URL cannot be used.
     pub fn build(self) -> Result<UreqTransport, crate::Error> {
+        for (name, bound) in [
+            ("connect_timeout", self.connect),
+            ("send_timeout", self.send),
+            ("response_timeout", self.response),
+            ("body_timeout", self.body),
+            ("call_timeout", self.call),
+        ] {
+            if let Some(d) = bound {
+                if d > MAX_TIMEOUT {
+                    return Err(crate::Error::Config(ConfigError::new(format!(
+                        "{name} of {}s is longer than the {}s (one day) this transport allows",
+                        d.as_secs(),
+                        MAX_TIMEOUT.as_secs()
+                    ))));
+                }
+                if d.is_zero() {
+                    return Err(crate::Error::Config(ConfigError::new(format!(
+                        "{name} is zero; use None to remove a bound"
+                    ))));
+                }
+            }
+        }
         let proxy = match &self.proxy {
             ProxySetting::None => None,
             ProxySetting::FromEnv => ureq::Proxy::try_from_env(),
@@ -197,7 +252,17 @@ impl UreqTransportBuilder {
                 )
             })?),
         };
-        let config = ureq::Agent::config_builder()
+        let has_proxy = proxy.is_some();
+        let agent = |proxy| self.agent(proxy);
+        Ok(UreqTransport {
+            direct: has_proxy.then(|| agent(None)),
+            agent: agent(proxy),
+            max_response_bytes: self.max_response_bytes,
+        })
+    }
+
+    fn agent(&self, proxy: Option<ureq::Proxy>) -> ureq::Agent {
+        ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(proxy)
@@ -210,17 +275,18 @@ impl UreqTransportBuilder {
             .timeout_per_call(self.call)
             .max_idle_connections(self.max_idle_per_host.max(10) * 2)
             .max_idle_connections_per_host(self.max_idle_per_host)
-            .build();
-        Ok(UreqTransport {
-            agent: config.new_agent(),
-            max_response_bytes: self.max_response_bytes,
-        })
+            .build()
+            .new_agent()
     }
 }
 
 impl Transport for UreqTransport {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let response = self.agent.run(request).map_err(map_error)?;
+        let agent = match &self.direct {
+            Some(direct) if request.uri().host().is_some_and(crate::client::is_loopback) => direct,
+            _ => &self.agent,
+        };
+        let response = agent.run(request).map_err(map_error)?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
@@ -273,6 +339,10 @@ fn map_error(error: ureq::Error) -> TransportError {
             "the request could not be sent as built".to_owned(),
         ),
         ureq::Error::InvalidProxyUrl => (K::Connect, "the proxy URL is invalid".to_owned()),
+        ureq::Error::ConnectProxyFailed(why) => (
+            K::Connect,
+            format!("the proxy refused to open a tunnel ({why})"),
+        ),
         ureq::Error::Tls(_)
         | ureq::Error::Pem(_)
         | ureq::Error::Rustls(_)
@@ -313,6 +383,10 @@ mod tests {
             (
                 ureq::Error::BadUri("x".into()),
                 TransportErrorKind::InvalidRequest,
+            ),
+            (
+                ureq::Error::ConnectProxyFailed("proxy server responded 502/502".into()),
+                TransportErrorKind::Connect,
             ),
             (ureq::Error::RedirectFailed, TransportErrorKind::Other),
         ];

@@ -293,7 +293,8 @@ pub fn chain(error: &dyn std::error::Error) -> String {
 }
 
 /// An HTTP proxy on 127.0.0.1 that answers `CONNECT host:port` and relays bytes both
-/// ways; it records every CONNECT line it saw.
+/// ways to a loopback target (any other target gets a 502 and is never contacted); it
+/// records the first line of every request it saw.
 pub struct ConnectProxy {
     pub addr: SocketAddr,
     pub connects: Arc<Mutex<Vec<String>>>,
@@ -329,7 +330,10 @@ impl ConnectProxy {
                         );
                         return;
                     };
-                    let Ok(upstream) = TcpStream::connect(target) else {
+                    // Tests talk only to 127.0.0.1: any other target is refused unopened.
+                    let loopback =
+                        target.starts_with("127.0.0.1:") || target.starts_with("localhost:");
+                    let Some(Ok(upstream)) = loopback.then(|| TcpStream::connect(target)) else {
                         let _ = (&client)
                             .write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
                         return;
@@ -401,6 +405,15 @@ pub mod logs {
             .filter(|(t, l, m)| *t == me && *l == level && m.starts_with("slack_sessions"))
             .map(|(_, _, m)| m.clone())
             .collect()
+    }
+
+    /// Removes and returns every record this thread logged, any level, any target.
+    pub fn take_mine() -> Vec<(log::Level, String)> {
+        let me = thread::current().id();
+        let mut all = RECORDS.lock().unwrap();
+        let (mine, others): (Vec<_>, Vec<_>) = all.drain(..).partition(|(t, _, _)| *t == me);
+        *all = others;
+        mine.into_iter().map(|(_, l, m)| (l, m)).collect()
     }
 
     /// Every record this thread logged, any level, any target.
