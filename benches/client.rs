@@ -99,14 +99,18 @@ fn loopback(c: &mut Criterion) {
     // The identical bytes the SDK sends.
     let wire = client.build_request(&request).unwrap();
     let (parts, body) = wire.into_parts();
-    let agent = loopback_server::plain_agent(loopback_server::Bound::Phases);
+    let careful = loopback_server::plain_agent(loopback_server::Bound::Careful);
+    let with_resolve = loopback_server::plain_agent(loopback_server::Bound::CarefulWithResolve);
 
     let mut g = c.benchmark_group("loopback");
     g.bench_function("send_loopback", |b| {
         b.iter(|| client.send(black_box(&request)).unwrap())
     });
-    g.bench_function("plain_ureq_loopback", |b| {
-        b.iter(|| loopback_server::plain_call(&agent, &parts, &body))
+    g.bench_function("plain_ureq_careful", |b| {
+        b.iter(|| loopback_server::plain_call(&careful, &parts, &body))
+    });
+    g.bench_function("plain_ureq_with_resolve_timeout", |b| {
+        b.iter(|| loopback_server::plain_call(&with_resolve, &parts, &body))
     });
     g.finish();
     eprintln!(

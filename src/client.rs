@@ -4,7 +4,7 @@
 use std::any::type_name;
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use http::header::HeaderName;
@@ -532,14 +532,32 @@ impl ClientBuilder<DefaultTransport> {
     }
 }
 
-/// The API base URL, split once so that each call only has to add the method's path.
-#[derive(Debug, Clone)]
+/// The API base URL, split once, and the URL of each of the crate's methods once it was
+/// first called: from then on its `Uri` is a clone (shared bytes, no parsing, no
+/// allocation), read without a lock (threads sharing a client never contend for it).
+/// Other methods' URLs are built per call.
+#[derive(Debug)]
 struct ApiUrl {
     full: String,
     scheme: Scheme,
     authority: Authority,
     path: String,
+    known: [OnceLock<Uri>; KNOWN_METHODS.len()],
 }
+
+/// The methods whose URLs a client remembers.
+const KNOWN_METHODS: [&str; 10] = [
+    "admin.users.session.reset",
+    "admin.users.session.invalidate",
+    "admin.users.session.list",
+    "admin.users.session.resetBulk",
+    "admin.users.session.getSettings",
+    "admin.users.session.setSettings",
+    "admin.users.session.clearSettings",
+    "admin.users.list",
+    "users.lookupByEmail",
+    "auth.test",
+];
 
 impl ApiUrl {
     fn new(full: &str) -> Option<Self> {
@@ -552,11 +570,28 @@ impl ApiUrl {
             path: parts
                 .path_and_query
                 .map_or_else(|| "/".to_owned(), |p| p.path().to_owned()),
+            known: Default::default(),
         })
     }
 
-    /// `{api_url}{method}` as a `Uri`, parsing only the path.
+    /// `{api_url}{method}` as a `Uri`.
     fn for_method(&self, method: &str) -> Option<Uri> {
+        let Some(slot) = KNOWN_METHODS
+            .iter()
+            .position(|m| *m == method)
+            .map(|i| &self.known[i])
+        else {
+            return self.build(method);
+        };
+        if let Some(uri) = slot.get() {
+            return Some(uri.clone());
+        }
+        let uri = self.build(method)?;
+        Some(slot.get_or_init(|| uri).clone())
+    }
+
+    /// `{api_url}{method}` built from the parts, parsing only the path.
+    fn build(&self, method: &str) -> Option<Uri> {
         let mut path = String::with_capacity(self.path.len() + method.len());
         path.push_str(&self.path);
         path.push_str(method);
@@ -663,9 +698,12 @@ impl Answer<'_> {
         })
     }
 
-    fn text(&self, name: &HeaderName) -> Option<String> {
-        self.header(name)
-            .and_then(|v| v.to_str().ok().map(str::to_owned))
+    fn text(&self, value: &HeaderValue) -> Option<String> {
+        let text = match self.scrubber {
+            Some(s) => s.bytes(value.as_bytes()),
+            None => Cow::Borrowed(value.as_bytes()),
+        };
+        std::str::from_utf8(&text).ok().map(str::to_owned)
     }
 }
 
@@ -685,7 +723,7 @@ pub(crate) fn decode<R: SlackMethod>(
         None => Cow::Borrowed(response.body()),
     };
     let body = &body[..];
-    let mut meta = ResponseMeta::from_headers(status, |name| answer.text(name));
+    let mut meta = ResponseMeta::from_headers(status, response.headers(), |v| answer.text(v));
     let envelope = serde_json::from_slice::<Envelope<'_>>(body);
 
     if status == StatusCode::TOO_MANY_REQUESTS {

@@ -1,7 +1,7 @@
 //! What Slack says about a call besides its result: request id, scopes, warnings.
 
 use http::header::HeaderName;
-use http::StatusCode;
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 // Prepared once: looking a header up by `&str` parses and hashes the name every time.
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-slack-req-id");
@@ -35,22 +35,37 @@ impl ResponseMeta {
     /// full 1,000-id `resetBulk`, with room to spare.
     pub const MAX_MESSAGES: usize = 2_000;
 
-    /// Reads the diagnostic headers of an answer, each through `read` (which scrubs the
-    /// token). Warnings are added from the body later.
+    /// Reads the diagnostic headers of an answer in one pass over them, each value
+    /// through `read` (which scrubs the token). Warnings are added from the body later.
     pub(crate) fn from_headers(
         status: StatusCode,
-        read: impl Fn(&HeaderName) -> Option<String>,
+        headers: &HeaderMap,
+        read: impl Fn(&HeaderValue) -> Option<String>,
     ) -> Self {
-        let get = read;
-        ResponseMeta {
+        let mut meta = ResponseMeta {
             status,
-            request_id: get(&REQUEST_ID),
-            oauth_scopes: get(&OAUTH_SCOPES),
-            accepted_oauth_scopes: get(&ACCEPTED_OAUTH_SCOPES),
+            request_id: None,
+            oauth_scopes: None,
+            accepted_oauth_scopes: None,
             warnings: Vec::new(),
             messages: Vec::new(),
             attempts: 1,
+        };
+        for (name, value) in headers {
+            let slot = if name == REQUEST_ID {
+                &mut meta.request_id
+            } else if name == OAUTH_SCOPES {
+                &mut meta.oauth_scopes
+            } else if name == ACCEPTED_OAUTH_SCOPES {
+                &mut meta.accepted_oauth_scopes
+            } else {
+                continue;
+            };
+            if slot.is_none() {
+                *slot = read(value);
+            }
         }
+        meta
     }
 
     pub(crate) fn set_warnings(&mut self, warnings: Vec<String>) {

@@ -86,6 +86,10 @@ pub(crate) fn check_id(
     field: &'static str,
     value: &str,
 ) -> Result<(), InvalidRequest> {
+    // Slack ids are short visible ASCII: a quick check settles nearly every call.
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Ok(());
+    }
     if value.trim().is_empty() {
         return Err(InvalidRequest::new(method, field, "is empty"));
     }

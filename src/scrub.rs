@@ -36,6 +36,9 @@ pub(crate) struct Scrubber {
     starts_at: Box<[Vec<usize>]>,
     /// Bytes that can begin a trace: the token's own bytes, `\` and `%`.
     first: [bool; 256],
+    /// Bytes that start a quick-check window: the first bytes of the token's first and
+    /// last [`MIN_PIECE`] bytes, `\` and `%`.
+    quick: [bool; 256],
 }
 
 impl Scrubber {
@@ -56,15 +59,38 @@ impl Scrubber {
         }
         first[usize::from(b'\\')] = true;
         first[usize::from(b'%')] = true;
+        let mut quick = [false; 256];
+        for b in [bytes[0], bytes[bytes.len() - MIN_PIECE], b'\\', b'%'] {
+            quick[usize::from(b)] = true;
+        }
         Some(Scrubber {
             token: bytes.into(),
             starts_at: starts_at.into(),
             first,
+            quick,
+        })
+    }
+
+    /// Whether `text` may hold a trace: every trace holds the token's first or last
+    /// [`MIN_PIECE`] bytes as they are, or an escape (`\`, `%`). One pass, a table lookup
+    /// a byte: what an honest answer costs.
+    fn may_hold_a_trace(&self, text: &[u8]) -> bool {
+        let head = &self.token[..MIN_PIECE];
+        let tail = &self.token[self.token.len() - MIN_PIECE..];
+        text.iter().enumerate().any(|(i, &b)| {
+            self.quick[usize::from(b)]
+                && (b == b'\\'
+                    || b == b'%'
+                    || text[i..].starts_with(head)
+                    || text[i..].starts_with(tail))
         })
     }
 
     /// `text` with every trace of the token replaced; borrowed when there was none.
     pub(crate) fn bytes<'a>(&self, text: &'a [u8]) -> Cow<'a, [u8]> {
+        if !self.may_hold_a_trace(text) {
+            return Cow::Borrowed(text);
+        }
         let spans = self.find(text);
         if spans.is_empty() {
             return Cow::Borrowed(text);

@@ -6,6 +6,8 @@ use crate::error::TransportError;
 
 pub mod fake;
 #[cfg(feature = "ureq")]
+mod resolver;
+#[cfg(feature = "ureq")]
 pub mod ureq;
 
 /// The request a [`Transport`] sends: an `http::Request` with the form body as bytes.

@@ -5,6 +5,7 @@ use std::io;
 use std::time::Duration;
 
 use crate::error::{ConfigError, TransportError, TransportErrorKind};
+use crate::transport::resolver::{self, CachingResolver};
 use crate::transport::{HttpRequest, HttpResponse, Transport};
 
 /// The default limit on a response body: 1 MiB. Slack's answers to these methods are a
@@ -17,6 +18,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default time from the request sent to the response headers received: 30 seconds.
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a host name's looked-up addresses are reused by default: 30 seconds.
+pub use crate::transport::resolver::DEFAULT_TTL as DEFAULT_DNS_CACHE_TTL;
 /// The default time to read the whole response body once the headers are in: 30 seconds.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -41,6 +44,7 @@ pub struct UreqTransport {
     /// When a proxy is set: an agent without it, for loopback hosts, so that a request
     /// to a test server or local gateway never crosses a proxy with the token in clear.
     direct: Option<ureq::Agent>,
+    resolver: CachingResolver,
     max_response_bytes: u64,
 }
 
@@ -56,6 +60,13 @@ impl UreqTransport {
     pub fn builder() -> UreqTransportBuilder {
         UreqTransportBuilder::default()
     }
+
+    /// How many host lookups this transport (and its clones) made: one per host per
+    /// [`dns_cache_ttl`](UreqTransportBuilder::dns_cache_ttl), plus one after each
+    /// failed connect; none for an IP address. For diagnostics and tests.
+    pub fn host_lookups(&self) -> u64 {
+        self.resolver.lookups()
+    }
 }
 
 impl Default for UreqTransport {
@@ -68,6 +79,7 @@ impl fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UreqTransport")
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("resolver", &self.resolver)
             .finish_non_exhaustive()
     }
 }
@@ -83,8 +95,15 @@ impl fmt::Debug for UreqTransport {
 /// | [`body_timeout`](Self::body_timeout) | 30 s | reading the whole response body |
 /// | [`call_timeout`](Self::call_timeout) | none | one whole attempt, all phases together |
 /// | [`max_response_bytes`](Self::max_response_bytes) | 1 MiB | the response body |
+/// | [`dns_cache_ttl`](Self::dns_cache_ttl) | 30 s | how long a host's address is reused |
 ///
 /// With the defaults one attempt ends within 80 seconds whatever the server does.
+///
+/// Host lookups are bounded by the connect timeout without costing a pooled call
+/// anything: an IP address is never looked up, a host name is looked up once per
+/// `dns_cache_ttl` (on a thread, the only way to bound `getaddrinfo`) and reused, and an
+/// address a connection fails to reach is forgotten at once. ureq's own resolver, with
+/// a resolve timeout, spawns a thread on every call, pooled or not.
 #[derive(Debug, Clone)]
 pub struct UreqTransportBuilder {
     connect: Option<Duration>,
@@ -95,6 +114,7 @@ pub struct UreqTransportBuilder {
     max_response_bytes: u64,
     proxy: ProxySetting,
     max_idle_per_host: usize,
+    dns_cache_ttl: Duration,
 }
 
 #[derive(Clone)]
@@ -145,6 +165,7 @@ impl Default for UreqTransportBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             proxy: ProxySetting::None,
             max_idle_per_host: 16,
+            dns_cache_ttl: resolver::DEFAULT_TTL,
         }
     }
 }
@@ -207,6 +228,14 @@ impl UreqTransportBuilder {
         self
     }
 
+    /// How long a host name's looked-up addresses are reused (default 30 s). A connect
+    /// failure forgets them earlier. `Duration::ZERO` looks the host up on every new
+    /// connection (never on a call that reuses a pooled one).
+    pub fn dns_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.dns_cache_ttl = ttl;
+        self
+    }
+
     /// The pool keeps at most this many idle connections per host (default 16). Raise it
     /// when more threads than that share one client.
     pub fn max_idle_connections_per_host(mut self, n: usize) -> Self {
@@ -252,20 +281,27 @@ impl UreqTransportBuilder {
                 )
             })?),
         };
+        let resolver = CachingResolver::new(self.dns_cache_ttl);
         let has_proxy = proxy.is_some();
-        let agent = |proxy| self.agent(proxy);
+        let agent = |proxy| self.agent(proxy, &resolver);
         Ok(UreqTransport {
             direct: has_proxy.then(|| agent(None)),
             agent: agent(proxy),
+            resolver,
             max_response_bytes: self.max_response_bytes,
         })
     }
 
-    fn agent(&self, proxy: Option<ureq::Proxy>) -> ureq::Agent {
-        ureq::Agent::config_builder()
+    fn agent(&self, proxy: Option<ureq::Proxy>, resolver: &CachingResolver) -> ureq::Agent {
+        use ureq::config::AutoHeaderValue;
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(proxy)
+            // The client sends its own Accept and User-Agent, and no body is compressed.
+            .user_agent(AutoHeaderValue::None)
+            .accept(AutoHeaderValue::None)
+            .accept_encoding(AutoHeaderValue::None)
             .timeout_resolve(self.connect)
             .timeout_connect(self.connect)
             .timeout_send_request(self.send)
@@ -275,8 +311,12 @@ impl UreqTransportBuilder {
             .timeout_per_call(self.call)
             .max_idle_connections(self.max_idle_per_host.max(10) * 2)
             .max_idle_connections_per_host(self.max_idle_per_host)
-            .build()
-            .new_agent()
+            .build();
+        ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            resolver.clone(),
+        )
     }
 }
 
@@ -286,7 +326,17 @@ impl Transport for UreqTransport {
             Some(direct) if request.uri().host().is_some_and(crate::client::is_loopback) => direct,
             _ => &self.agent,
         };
-        let response = agent.run(request).map_err(map_error)?;
+        // A clone of a Uri shares its bytes: no allocation on the hot path.
+        let uri = request.uri().clone();
+        let response = agent.run(request).map_err(|e| {
+            let error = map_error(e);
+            if error.kind() == TransportErrorKind::Connect {
+                if let Some((host, port)) = resolver::host_port(&uri) {
+                    self.resolver.forget(host, port);
+                }
+            }
+            error
+        })?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
