@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::client::Client;
 use crate::error::{Error, ErrorClass, TransportErrorKind};
+use crate::method::SlackMethod;
 use crate::methods::reset::ResetRequest;
 use crate::transport::Transport;
 
@@ -94,6 +95,33 @@ impl BulkOptions {
     pub fn max_silence(mut self, limit: Duration) -> Self {
         self.max_silence = limit;
         self
+    }
+}
+
+impl<T: Transport> Client<T> {
+    /// Resets the sessions of many users with `admin.users.session.reset`, one call per
+    /// user (duplicates once), yielding one [`ResetOutcome`](crate::ResetOutcome) per user
+    /// as each finishes; see [`ResetMany`] for what is retried and what stops the run.
+    ///
+    /// ```
+    /// use slack_sessions::{BulkOptions, Client, FakeTransport};
+    ///
+    /// let fake = FakeTransport::new();
+    /// fake.push_json(200, r#"{"ok":true}"#)
+    ///     .push_json(200, r#"{"ok":false,"error":"user_not_found"}"#)
+    ///     .push_json(200, r#"{"ok":true}"#);
+    /// let client = Client::with_transport("xoxp-test", fake);
+    ///
+    /// let outcomes: Vec<_> = client.reset_many(["W1", "W404", "W2", "W1"], BulkOptions::new()).collect();
+    /// let ok: Vec<_> = outcomes.iter().map(|o| (o.user_id.as_str(), o.is_ok())).collect();
+    /// assert_eq!(ok, [("W1", true), ("W404", false), ("W2", true)]);
+    /// ```
+    pub fn reset_many<I, S>(&self, user_ids: I, options: BulkOptions) -> ResetMany<'_, T>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ResetMany::new(self, user_ids, options)
     }
 }
 
@@ -213,12 +241,23 @@ impl<'a, T: Transport> ResetMany<'a, T> {
                     // The client's own retries are spent; keep waiting as Slack asks.
                     attempts += meta.attempts();
                     waits += 1;
-                    let wait = self.client.retry_policy().rate_limit_wait(retry_after);
+                    let delay = self.client.retry_policy().rate_limit_wait(retry_after);
                     log::info!(
                         target: "slack_sessions",
-                        "reset_many: {user_id} rate limited, waiting {wait:?} before trying again"
+                        "reset_many: {user_id} rate limited, waiting {delay:?} before trying again"
                     );
-                    self.client.sleep(wait);
+                    let error = Error::RateLimited {
+                        retry_after,
+                        method: ResetRequest::NAME,
+                        meta,
+                    };
+                    self.client.wait(&crate::retry::Wait {
+                        method: ResetRequest::NAME,
+                        delay,
+                        reason: "rate limited (HTTP 429), the client's retries spent",
+                        attempt: attempts,
+                        error: &error,
+                    });
                 }
                 Err(error) => {
                     return ResetOutcome {

@@ -14,13 +14,11 @@ use http::header::{
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, Method, StatusCode, Uri};
 
-use crate::bulk::{BulkOptions, ResetMany};
 use crate::envelope::Envelope;
 use crate::error::{ApiDetail, ApiError, ConfigError, Error, ErrorCode, InvalidRequest};
 use crate::meta::{ResponseMeta, WithMeta};
-use crate::method::{Paginated, SlackMethod};
-use crate::paginate::Pages;
-use crate::retry::{RetryPolicy, Sleep, ThreadSleep};
+use crate::method::SlackMethod;
+use crate::retry::{OnWait, RetryPolicy, Sleep, ThreadSleep, Wait};
 use crate::scrub::Scrubber;
 use crate::token::Token;
 use crate::transport::{HttpRequest, HttpResponse, Transport};
@@ -66,6 +64,7 @@ pub struct Client<T> {
     api_url: ApiUrl,
     retry: RetryPolicy,
     sleeper: Arc<dyn Sleep>,
+    on_wait: Option<OnWait>,
     /// Removes the token from every answer before it is decoded.
     scrubber: Option<Scrubber>,
     transport: T,
@@ -86,6 +85,7 @@ impl<T: Transport> Client<T> {
             api_url: ApiUrl::new(DEFAULT_API_URL).expect("the default API URL is valid"),
             retry: RetryPolicy::default(),
             sleeper: Arc::new(ThreadSleep),
+            on_wait: None,
             transport,
         }
     }
@@ -136,6 +136,9 @@ impl<T: Transport> Client<T> {
                 }
                 Err(mut error) => {
                     error.set_attempts(attempt);
+                    if let Error::Transport(t) = &mut error {
+                        t.set_method(R::NAME);
+                    }
                     let decision = self.retry.decide(&error, attempt, R::IDEMPOTENT);
                     log::debug!(
                         target: "slack_sessions",
@@ -149,10 +152,16 @@ impl<T: Transport> Client<T> {
                             None => "not retrying".to_owned(),
                         },
                     );
-                    let Some((delay, _)) = decision else {
+                    let Some((delay, reason)) = decision else {
                         return Err(error);
                     };
-                    self.sleeper.sleep(delay);
+                    self.wait(&Wait {
+                        method: R::NAME,
+                        delay,
+                        reason,
+                        attempt,
+                        error: &error,
+                    });
                     attempt += 1;
                     http_request = self.build_request(request)?;
                 }
@@ -211,40 +220,17 @@ impl<T: Transport> Client<T> {
         &self.retry
     }
 
-    /// Walks every page of a [`Paginated`] method, following
-    /// `response_metadata.next_cursor`; see [`Pages`].
-    pub fn pages<R: Paginated>(&self, request: &R) -> Pages<'_, T, R> {
-        Pages::new(self, request.clone())
-    }
-
-    /// Resets the sessions of many users with `admin.users.session.reset`, one call per
-    /// user (duplicates once), yielding one [`ResetOutcome`](crate::ResetOutcome) per user
-    /// as each finishes; see [`ResetMany`] for what is retried and what stops the run.
-    ///
-    /// ```
-    /// use slack_sessions::{BulkOptions, Client, FakeTransport};
-    ///
-    /// let fake = FakeTransport::new();
-    /// fake.push_json(200, r#"{"ok":true}"#)
-    ///     .push_json(200, r#"{"ok":false,"error":"user_not_found"}"#)
-    ///     .push_json(200, r#"{"ok":true}"#);
-    /// let client = Client::with_transport("xoxp-test", fake);
-    ///
-    /// let outcomes: Vec<_> = client.reset_many(["W1", "W404", "W2", "W1"], BulkOptions::new()).collect();
-    /// let ok: Vec<_> = outcomes.iter().map(|o| (o.user_id.as_str(), o.is_ok())).collect();
-    /// assert_eq!(ok, [("W1", true), ("W404", false), ("W2", true)]);
-    /// ```
-    pub fn reset_many<I, S>(&self, user_ids: I, options: BulkOptions) -> ResetMany<'_, T>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        ResetMany::new(self, user_ids, options)
-    }
-
     /// Waits through the client's [`Sleep`] (real sleep unless a test replaced it).
     pub(crate) fn sleep(&self, duration: Duration) {
         self.sleeper.sleep(duration);
+    }
+
+    /// Tells the [`on_wait`](ClientBuilder::on_wait) callback, then waits.
+    pub(crate) fn wait(&self, wait: &Wait<'_>) {
+        if let Some(on_wait) = &self.on_wait {
+            on_wait(wait);
+        }
+        self.sleeper.sleep(wait.delay);
     }
 
     /// Decodes an answer to method `R` like [`decode_response`], first scrubbing this
@@ -312,6 +298,7 @@ impl Client<DefaultTransport> {
                 user_agent: None,
                 retry: RetryPolicy::default(),
                 sleeper: Arc::new(ThreadSleep),
+                on_wait: None,
             },
             transport: DefaultTransport::default(),
         }
@@ -382,6 +369,7 @@ struct Settings {
     user_agent: Option<String>,
     retry: RetryPolicy,
     sleeper: Arc<dyn Sleep>,
+    on_wait: Option<OnWait>,
 }
 
 impl fmt::Debug for Settings {
@@ -392,6 +380,7 @@ impl fmt::Debug for Settings {
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
             .field("sleeper", &format_args!("dyn Sleep"))
+            .field("on_wait", &self.on_wait.as_ref().map(|_| "Fn(&Wait)"))
             .finish()
     }
 }
@@ -423,6 +412,39 @@ impl<T> ClientBuilder<T> {
     /// that records instead of sleeping.
     pub fn sleeper(mut self, sleeper: impl Sleep + 'static) -> Self {
         self.settings.sleeper = Arc::new(sleeper);
+        self
+    }
+
+    /// Calls `f` before each wait between attempts (a 429's `Retry-After`, a backoff after
+    /// a transient failure, and [`Client::reset_many`]'s own waits for a rate-limited
+    /// user), with what is waited for and how long. The wait itself still goes through
+    /// the [`Sleep`]. Keep `f` quick: it runs on the calling thread.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use slack_sessions::{Client, FakeTransport, ResetRequest, Sleep};
+    ///
+    /// struct NoSleep;
+    /// impl Sleep for NoSleep {
+    ///     fn sleep(&self, _: std::time::Duration) {}
+    /// }
+    ///
+    /// let fake = FakeTransport::new();
+    /// fake.push_response(http::Response::builder().status(429).header("retry-after", "30").body(Vec::new())?)
+    ///     .push_json(200, r#"{"ok":true}"#);
+    /// let told = Arc::new(Mutex::new(Vec::new()));
+    /// let log = told.clone();
+    /// let client = Client::builder("xoxp-test")
+    ///     .on_wait(move |w| log.lock().unwrap().push(format!("{}: {} for {}s", w.method, w.reason, w.delay.as_secs())))
+    ///     .sleeper(NoSleep)
+    ///     .transport(fake)
+    ///     .build()?;
+    /// client.send(&ResetRequest::new("W1"))?;
+    /// assert_eq!(told.lock().unwrap()[0], "admin.users.session.reset: rate limited (HTTP 429) for 30s");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_wait(mut self, f: impl Fn(&Wait<'_>) + Send + Sync + 'static) -> Self {
+        self.settings.on_wait = Some(Arc::new(f));
         self
     }
 
@@ -468,6 +490,7 @@ impl Settings {
             api_url,
             retry: self.retry,
             sleeper: self.sleeper,
+            on_wait: self.on_wait,
             transport,
         })
     }

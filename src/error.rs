@@ -578,6 +578,7 @@ pub enum ErrorClass {
 #[derive(Debug)]
 pub struct TransportError {
     kind: TransportErrorKind,
+    method: Option<&'static str>,
     message: String,
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
     attempts: u32,
@@ -588,6 +589,7 @@ impl TransportError {
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         TransportError {
             kind,
+            method: None,
             message: message.into(),
             source: None,
             attempts: 1,
@@ -622,10 +624,25 @@ impl TransportError {
     pub(crate) fn set_attempts(&mut self, attempts: u32) {
         self.attempts = attempts;
     }
+
+    /// The Slack method of the failed call, once the client has said (it does for every
+    /// error it returns).
+    pub fn method(&self) -> Option<&'static str> {
+        self.method
+    }
+
+    pub(crate) fn set_method(&mut self, method: &'static str) {
+        self.method = Some(method);
+    }
 }
 
+/// `{method}: {message}`, e.g. `admin.users.session.reset: timed out waiting for the
+/// answer from slack.com:443 (response bound 30s)`.
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(method) = self.method {
+            write!(f, "{method}: ")?;
+        }
         f.write_str(&self.message)
     }
 }

@@ -134,19 +134,29 @@ pub use error::{
 };
 pub use meta::{ResponseMeta, WithMeta};
 pub use method::{Paginated, SlackMethod};
+#[doc(inline)]
 pub use methods::clear_settings::{ClearSettingsRequest, ClearSettingsResponse};
+#[doc(inline)]
 pub use methods::get_settings::{GetSettingsRequest, GetSettingsResponse, SessionSettings};
+#[doc(inline)]
 pub use methods::invalidate::{InvalidateRequest, InvalidateResponse};
+#[doc(inline)]
 pub use methods::list::{ActiveSession, DeviceInfo, ListRequest, ListResponse, PageMetadata};
+#[doc(inline)]
 pub use methods::reset::{ResetRequest, ResetResponse};
+#[doc(inline)]
 pub use methods::reset_bulk::{ResetBulkRequest, ResetBulkResponse};
+#[doc(inline)]
 pub use methods::set_settings::{SetSettingsRequest, SetSettingsResponse};
 pub use paginate::Pages;
-pub use retry::{RetryPolicy, Sleep, ThreadSleep};
+pub use retry::{RetryPolicy, Sleep, ThreadSleep, Wait};
 pub use token::Token;
+#[doc(inline)]
 pub use transport::fake::FakeTransport;
 #[cfg(feature = "ureq")]
+#[doc(inline)]
 pub use transport::ureq::{UreqTransport, UreqTransportBuilder};
+#[doc(inline)]
 pub use transport::{HttpRequest, HttpResponse, Transport};
 
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.

@@ -57,6 +57,14 @@ impl<'a, T: Transport, R: Paginated> Pages<'a, T, R> {
     }
 }
 
+impl<T: Transport> Client<T> {
+    /// Walks every page of a [`Paginated`] method, following
+    /// `response_metadata.next_cursor`; see [`Pages`].
+    pub fn pages<R: Paginated>(&self, request: &R) -> Pages<'_, T, R> {
+        Pages::new(self, request.clone())
+    }
+}
+
 impl<T: Transport, R: Paginated> Iterator for Pages<'_, T, R> {
     type Item = Result<R::Response, Error>;
 

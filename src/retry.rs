@@ -181,6 +181,28 @@ fn random() -> u64 {
     hasher.finish()
 }
 
+/// A wait the client is about to make before trying a call again, as told to the
+/// callback of [`ClientBuilder::on_wait`](crate::ClientBuilder::on_wait): so that a
+/// program (the CLI, a service's log) can say what it is waiting for and how long,
+/// instead of going silent through a two-minute `Retry-After`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Wait<'a> {
+    /// The Slack method being called.
+    pub method: &'static str,
+    /// How long the client will wait.
+    pub delay: Duration,
+    /// Why, in words: `"rate limited (HTTP 429)"`, `"connection failed"`, …
+    pub reason: &'a str,
+    /// The attempt that just failed (1-based).
+    pub attempt: u32,
+    /// The error that ended it.
+    pub error: &'a Error,
+}
+
+/// The callback of [`ClientBuilder::on_wait`](crate::ClientBuilder::on_wait).
+pub(crate) type OnWait = std::sync::Arc<dyn Fn(&Wait<'_>) + Send + Sync>;
+
 /// Waits between retries. The client sleeps the thread ([`ThreadSleep`]); tests
 /// substitute a [`Sleep`] that records the waits instead of sleeping through them.
 ///

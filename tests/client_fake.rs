@@ -486,7 +486,14 @@ fn transport_errors_keep_their_source() {
         TransportError::new(TransportErrorKind::Connect, "connection refused").with_source(io),
     );
     let err = client.send(&ResetRequest::new("W1")).unwrap_err();
-    assert_eq!(err.to_string(), "connection refused");
+    // The client names the method; the transport's message follows.
+    assert_eq!(
+        err.to_string(),
+        "admin.users.session.reset: connection refused"
+    );
+    let Error::Transport(t) = &err else { panic!() };
+    assert_eq!(t.method(), Some("admin.users.session.reset"));
+    assert_eq!(t.message(), "connection refused");
     let source = std::error::Error::source(&err).expect("source kept");
     assert_eq!(source.to_string(), "refused by peer");
 }

@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use slack_sessions::{
-    Client, Error, ErrorCode, InvalidateRequest, ResetRequest, RetryPolicy, TransportErrorKind,
-    UreqTransport, UreqTransportBuilder,
+    Client, Error, ErrorCode, InvalidateRequest, ListRequest, ResetRequest, RetryPolicy,
+    TransportErrorKind, UreqTransport, UreqTransportBuilder,
 };
 use support::slack::{FakeSlack, TOKEN};
 use support::{chain, logs, ConnectProxy, RecordingSleep, Reply, TestServer};
@@ -494,4 +494,55 @@ fn a_full_failing_run_never_shows_the_token() {
     for s in &seen {
         assert!(!s.contains("SECRET"), "token leaked: {s}");
     }
+}
+
+#[test]
+fn transport_errors_name_the_method_the_host_the_proxy_the_phase_and_the_bound() {
+    let port = support::refused_port();
+    let direct = client_for(
+        &format!("http://127.0.0.1:{port}/api/"),
+        RetryPolicy::none(),
+    );
+    let text = direct
+        .send(&ResetRequest::new("W1"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        text,
+        format!("admin.users.session.reset: connection refused by 127.0.0.1:{port}")
+    );
+
+    let via_proxy = Client::builder(TOKEN)
+        .api_url(REMOTE_API)
+        .proxy(format!("http://127.0.0.1:{port}"))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let text = via_proxy
+        .send(&ResetRequest::new("W1"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        text,
+        format!(
+            "admin.users.session.reset: connection refused by the proxy 127.0.0.1:{port} \
+             (on the way to slack-sessions.invalid:443)"
+        )
+    );
+
+    let server = TestServer::start(|_| Reply::Hang(Duration::from_secs(5)));
+    let slow = Client::builder(TOKEN)
+        .api_url(server.api_url())
+        .retry(RetryPolicy::none())
+        .ureq_settings(UreqTransport::builder().response_timeout(Some(Duration::from_millis(300))))
+        .build()
+        .unwrap();
+    let text = slow.send(&ListRequest::new()).unwrap_err().to_string();
+    assert_eq!(
+        text,
+        format!(
+            "admin.users.session.list: timed out waiting for the answer from {} after 0.3s (response timeout)",
+            server.addr()
+        )
+    );
 }

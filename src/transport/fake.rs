@@ -16,6 +16,27 @@ use crate::transport::{HttpRequest, HttpResponse, Transport};
 /// [`NoResponse`](TransportErrorKind::NoResponse) naming the unexpected request; it never
 /// panics.
 ///
+/// **Turn retries off in tests** with [`RetryPolicy::none`](crate::RetryPolicy::none)
+/// unless retries are what you test: with the default policy, a scripted 5xx, 429 or
+/// transient error is retried, so the client *really sleeps* (backoff, or the
+/// `Retry-After`, up to two minutes) and then asks the fake for the next answer, which,
+/// if you queued only one, fails with "no response queued". To test retries without
+/// waiting, give the builder a [`Sleep`](crate::Sleep) that records instead of sleeping.
+///
+/// ```
+/// use slack_sessions::{Client, Error, FakeTransport, ResetRequest, RetryPolicy};
+///
+/// let fake = FakeTransport::new();
+/// fake.push_json(503, r#"{"ok":false,"error":"service_unavailable"}"#);
+/// let client = Client::builder("xoxp-test")
+///     .retry(RetryPolicy::none()) // one scripted answer, one attempt, no sleeping
+///     .transport(fake.clone())
+///     .build()?;
+/// assert!(matches!(client.send(&ResetRequest::new("W1")), Err(Error::Api(_))));
+/// assert_eq!(fake.requests().len(), 1);
+/// # Ok::<(), slack_sessions::Error>(())
+/// ```
+///
 /// ```
 /// use slack_sessions::{Client, FakeTransport, ResetRequest};
 ///

@@ -46,6 +46,19 @@ pub struct UreqTransport {
     direct: Option<ureq::Agent>,
     resolver: CachingResolver,
     max_response_bytes: u64,
+    /// What error messages name: the proxy (without credentials) and the bounds.
+    proxy_shown: Option<String>,
+    bounds: Bounds,
+}
+
+/// The time bounds, for error messages.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    connect: Option<Duration>,
+    send: Option<Duration>,
+    response: Option<Duration>,
+    body: Option<Duration>,
+    call: Option<Duration>,
 }
 
 impl UreqTransport {
@@ -282,14 +295,28 @@ impl UreqTransportBuilder {
             })?),
         };
         let resolver = CachingResolver::new(self.dns_cache_ttl);
+        let bounds = self.bounds();
         let has_proxy = proxy.is_some();
         let agent = |proxy| self.agent(proxy, &resolver);
+        let proxy_shown = proxy.as_ref().map(|p| format!("{}:{}", p.host(), p.port()));
         Ok(UreqTransport {
             direct: has_proxy.then(|| agent(None)),
             agent: agent(proxy),
             resolver,
             max_response_bytes: self.max_response_bytes,
+            proxy_shown,
+            bounds,
         })
+    }
+
+    fn bounds(&self) -> Bounds {
+        Bounds {
+            connect: self.connect,
+            send: self.send,
+            response: self.response,
+            body: self.body,
+            call: self.call,
+        }
     }
 
     fn agent(&self, proxy: Option<ureq::Proxy>, resolver: &CachingResolver) -> ureq::Agent {
@@ -322,14 +349,25 @@ impl UreqTransportBuilder {
 
 impl Transport for UreqTransport {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let agent = match &self.direct {
-            Some(direct) if request.uri().host().is_some_and(crate::client::is_loopback) => direct,
-            _ => &self.agent,
-        };
+        let direct = self
+            .direct
+            .as_ref()
+            .filter(|_| request.uri().host().is_some_and(crate::client::is_loopback));
+        let agent = direct.unwrap_or(&self.agent);
         // A clone of a Uri shares its bytes: no allocation on the hot path.
         let uri = request.uri().clone();
+        let context = |uri: &http::Uri| Context {
+            target: resolver::host_port(uri)
+                .map_or_else(|| uri.to_string(), |(host, port)| format!("{host}:{port}")),
+            proxy: if direct.is_some() {
+                None
+            } else {
+                self.proxy_shown.clone()
+            },
+            bounds: self.bounds,
+        };
         let response = agent.run(request).map_err(|e| {
-            let error = map_error(e);
+            let error = map_error(e, &context(&uri));
             if error.kind() == TransportErrorKind::Connect {
                 if let Some((host, port)) = resolver::host_port(&uri) {
                     self.resolver.forget(host, port);
@@ -346,58 +384,110 @@ impl Transport for UreqTransport {
                 ureq::Error::BodyExceedsLimit(limit) => TransportError::new(
                     TransportErrorKind::BodyTooLarge,
                     format!(
-                        "the response body is larger than the {limit}-byte limit (HTTP {})",
+                        "the response body from {} is larger than the {limit}-byte limit (HTTP {})",
+                        context(&uri).target,
                         parts.status
                     ),
                 ),
-                other => map_error(other),
+                other => map_error(other, &context(&uri)),
             })?;
         Ok(http::Response::from_parts(parts, bytes))
     }
 }
 
-fn map_error(error: ureq::Error) -> TransportError {
+/// What a failed call was talking to, for its error message.
+struct Context {
+    /// `host:port` of the API.
+    target: String,
+    /// `host:port` of the proxy the call went through, if any.
+    proxy: Option<String>,
+    bounds: Bounds,
+}
+
+impl Context {
+    /// Who a connection is made to: the API host, or the proxy on the way to it.
+    fn peer(&self) -> String {
+        match &self.proxy {
+            Some(p) => format!("the proxy {p} (on the way to {})", self.target),
+            None => self.target.clone(),
+        }
+    }
+}
+
+fn secs(d: Option<Duration>) -> String {
+    d.map_or_else(|| "no".to_owned(), |d| format!("{}s", d.as_secs_f64()))
+}
+
+/// A ureq error as a [`TransportError`] whose message names the host (and whether it was
+/// the proxy), the phase, and the bound that elapsed; the client adds the method.
+fn map_error(error: ureq::Error, cx: &Context) -> TransportError {
+    use ureq::Timeout as T;
     use TransportErrorKind as K;
+    let target = &cx.target;
+    let b = cx.bounds;
     let (kind, message) = match &error {
-        ureq::Error::Timeout(t) => (K::Timeout, format!("timed out ({t})")),
-        ureq::Error::HostNotFound => (K::Connect, "host not found".to_owned()),
-        ureq::Error::ConnectionFailed => (K::Connect, "connection failed".to_owned()),
+        ureq::Error::Timeout(t) => {
+            let (phase, bound, name) = match t {
+                T::Resolve | T::Connect => (format!("connecting to {}", cx.peer()), b.connect, "connect"),
+                T::SendRequest | T::SendBody | T::Await100 | T::PerWrite => {
+                    (format!("sending the request to {target}"), b.send, "send")
+                }
+                T::RecvResponse | T::PerRead => {
+                    (format!("waiting for the answer from {target}"), b.response, "response")
+                }
+                T::RecvBody => (format!("reading the answer's body from {target}"), b.body, "body"),
+                _ => (format!("on the whole call to {target}"), b.call, "call"),
+            };
+            (K::Timeout, format!("timed out {phase} after {} ({name} timeout)", secs(bound)))
+        }
+        ureq::Error::HostNotFound => match &cx.proxy {
+            Some(p) => (K::Connect, format!("host not found: the proxy {p}")),
+            None => (K::Connect, format!("host not found: {target}")),
+        },
+        ureq::Error::ConnectionFailed => {
+            (K::Connect, format!("connection failed to {}", cx.peer()))
+        }
         ureq::Error::Io(io) => match io.kind() {
-            io::ErrorKind::ConnectionRefused => (K::Connect, "connection refused".to_owned()),
+            io::ErrorKind::ConnectionRefused => {
+                (K::Connect, format!("connection refused by {}", cx.peer()))
+            }
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
-                (K::Timeout, "timed out".to_owned())
+                (K::Timeout, format!("timed out talking to {}", cx.peer()))
             }
             io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe
             | io::ErrorKind::UnexpectedEof => (
                 K::Io,
-                "the connection closed before the answer was complete".to_owned(),
+                format!("the connection to {} closed before the answer was complete", cx.peer()),
             ),
-            _ => (K::Io, "i/o error".to_owned()),
+            _ => (K::Io, format!("i/o error talking to {}", cx.peer())),
         },
         ureq::Error::Protocol(_) => (
             K::Io,
-            "the answer was not valid HTTP/1.1 (or the connection closed mid-answer)".to_owned(),
+            format!("the answer from {target} was not valid HTTP/1.1 (or the connection closed mid-answer)"),
         ),
         ureq::Error::BodyExceedsLimit(limit) => (
             K::BodyTooLarge,
-            format!("the response body is larger than the {limit}-byte limit"),
+            format!("the response body from {target} is larger than the {limit}-byte limit"),
         ),
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => (
             K::InvalidRequest,
-            "the request could not be sent as built".to_owned(),
+            format!("the request to {target} could not be sent as built"),
         ),
         ureq::Error::InvalidProxyUrl => (K::Connect, "the proxy URL is invalid".to_owned()),
         ureq::Error::ConnectProxyFailed(why) => (
             K::Connect,
-            format!("the proxy refused to open a tunnel ({why})"),
+            format!(
+                "the proxy {} refused to open a tunnel to {target} ({why})",
+                cx.proxy.as_deref().unwrap_or("?")
+            ),
         ),
         ureq::Error::Tls(_)
         | ureq::Error::Pem(_)
         | ureq::Error::Rustls(_)
-        | ureq::Error::TlsRequired => (K::Connect, "tls handshake failed".to_owned()),
-        _ => (K::Other, "http client error".to_owned()),
+        | ureq::Error::TlsRequired => (K::Connect, format!("tls handshake with {target} failed")),
+        _ => (K::Other, format!("http client error talking to {}", cx.peer())),
     };
     TransportError::new(kind, message).with_source(error)
 }
@@ -442,7 +532,12 @@ mod tests {
         ];
         for (error, kind) in cases {
             let text = error.to_string();
-            let mapped = map_error(error);
+            let cx = Context {
+                target: "slack.com:443".into(),
+                proxy: None,
+                bounds: UreqTransportBuilder::default().bounds(),
+            };
+            let mapped = map_error(error, &cx);
             assert_eq!(mapped.kind(), kind, "{text}");
             assert!(
                 std::error::Error::source(&mapped).is_some(),
