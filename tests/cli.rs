@@ -403,7 +403,9 @@ fn reset_many_reports_one_json_line_per_user() {
     // The documented field order, for people reading the report.
     let first = stdout.lines().next().unwrap();
     assert!(
-        first.starts_with(r#"{"user_id":"W1","ok":true,"error":null,"request_id":"req-"#),
+        first.starts_with(
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","error":null,"request_id":"req-"#
+        ),
         "{first}"
     );
     assert!(first.ends_with(r#","attempts":1}"#), "{first}");
@@ -608,4 +610,445 @@ fn settings_get_set_clear() {
         2
     );
     assert_eq!(slack.server.received().len(), before);
+}
+
+// ---- The CLI under stress: never lose the report, never skip a user, never go silent.
+
+fn spawn(slack: &FakeSlack, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+        .args(args)
+        .env("SLACK_TOKEN", TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn users(n: u32) -> Vec<String> {
+    (1..=n).map(|i| format!("W{i}")).collect()
+}
+
+#[test]
+fn skip_done_respects_the_scope_of_what_was_done() {
+    let slack = FakeSlack::start(3);
+    let ids = write_temp("scope-ids.txt", "W1\nW2\nW3\n");
+    let (code, web_report, stderr) =
+        run(&slack, &["reset-many", ids.to_str().unwrap(), "--web-only"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(json_lines(&web_report).iter().all(|v| v["scope"] == "web"));
+    let web = write_temp("scope-web.jsonl", &web_report);
+
+    // A web-only report does not cover a full reset: everyone is reset again.
+    let (code, full_report, stderr) = run(
+        &slack,
+        &[
+            "reset-many",
+            ids.to_str().unwrap(),
+            "--skip-done",
+            web.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json_lines(&full_report).len(), 3, "{stderr}");
+    assert!(!stderr.contains("skipped"), "{stderr}");
+    for u in ["W1", "W2", "W3"] {
+        assert_eq!(slack.resets(u), 2);
+    }
+    // A full reset covers web and mobile: nothing left to do.
+    let full = write_temp("scope-full.jsonl", &full_report);
+    for only in ["--web-only", "--mobile-only"] {
+        let (code, out, stderr) = run(
+            &slack,
+            &[
+                "reset-many",
+                ids.to_str().unwrap(),
+                only,
+                "--skip-done",
+                full.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        assert!(out.is_empty());
+        assert!(stderr.contains("skipped 3 already done"), "{stderr}");
+    }
+    // A line that does not say its scope and method is not trusted as done.
+    let old = write_temp(
+        "scope-old.jsonl",
+        "{\"user_id\":\"W1\",\"ok\":true,\"error\":null,\"request_id\":\"r\",\"attempts\":1}\n\
+         {\"user_id\":\"W2\",\"ok\":true,\"scope\":\"all\",\"method\":\"admin.users.session.reset\"}\n",
+    );
+    let (code, out, stderr) = run(
+        &slack,
+        &[
+            "reset-many",
+            ids.to_str().unwrap(),
+            "--skip-done",
+            old.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("do not say what was done"), "{stderr}");
+    let redone: Vec<_> = json_lines(&out)
+        .iter()
+        .map(|v| v["user_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(redone, ["W1", "W3"]);
+}
+
+#[test]
+fn a_closed_stdout_stops_the_run_before_the_next_reset() {
+    use std::io::{BufRead, BufReader};
+    // `reset-many ... | head -2`: the reader goes away after two lines.
+    let slack = FakeSlack::start(40);
+    let ids = write_temp("head-ids.txt", &users(40).join("\n"));
+    let mut child = spawn(&slack, &["reset-many", ids.to_str().unwrap()]);
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    for _ in 0..2 {
+        reader.read_line(&mut line).unwrap();
+    }
+    drop(reader);
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("could not write to stdout"), "{stderr}");
+    assert!(stderr.contains("stopped before the next reset"), "{stderr}");
+    let reset: u32 = users(40).iter().map(|u| slack.resets(u)).sum();
+    assert!(
+        reset < 40,
+        "the run went on resetting after its report was lost ({reset})"
+    );
+
+    // `reset W1 | true` and `> /dev/full`: the reset is done, the output is not: exit 3.
+    for sink in ["closed", "full"] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_slack-sessions"));
+        cmd.args(["reset", "W2"])
+            .env("SLACK_TOKEN", TOKEN)
+            .env("SLACK_API_URL", slack.api_url())
+            .stderr(std::process::Stdio::piped());
+        if sink == "full" {
+            cmd.stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            );
+        } else {
+            cmd.stdout(std::process::Stdio::piped());
+        }
+        let mut child = cmd.spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{sink}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{sink}: {stderr}");
+        assert!(
+            stderr.contains("could not write to stdout"),
+            "{sink}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn report_file_appends_resumes_and_refuses_what_is_not_a_report() {
+    let slack = FakeSlack::start(30);
+    slack.with(|s| s.rate_limit = Some((10, Duration::from_secs(3))));
+    let ids = write_temp("report-ids.txt", &users(30).join("\n"));
+    let report = ids.with_file_name("report.jsonl");
+    let _ = std::fs::remove_file(&report);
+    let r = report.to_str().unwrap();
+    let mut child = spawn(
+        &slack,
+        &["reset-many", ids.to_str().unwrap(), "--report", r],
+    );
+    // Nothing on stdout with --report; wait until ten lines are in the file, then kill.
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&report).map_or(0, |t| t.lines().count()) < 10 {
+        assert!(started.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.stdout.is_empty());
+    // A kill mid-write leaves a torn last line: simulate one.
+    let mut text_now = std::fs::read_to_string(&report).unwrap();
+    text_now.push_str(r#"{"user_id":"W30","ok":tr"#);
+    std::fs::write(&report, &text_now).unwrap();
+
+    let (code, stdout, stderr) = run(
+        &slack,
+        &["reset-many", ids.to_str().unwrap(), "--report", r],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("last line") && stderr.contains("W30"),
+        "{stderr}"
+    );
+    let all = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        all.contains(r#"{"user_id":"W30","ok":tr"#),
+        "the torn line is kept"
+    );
+    let mut ok: Vec<String> = all
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            assert_eq!(v["ok"], true);
+            v["user_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    ok.sort();
+    let mut want = users(30);
+    want.sort();
+    assert_eq!(ok, want, "every user in the report exactly once");
+    for u in users(30) {
+        assert_eq!(slack.resets(&u), 1, "{u}");
+    }
+    // Run again: everyone is done, nothing is sent.
+    let before = slack.server.received().len();
+    let (code, _, stderr) = run(
+        &slack,
+        &["reset-many", ids.to_str().unwrap(), "--report", r],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("skipped 30 already done"), "{stderr}");
+    assert_eq!(slack.server.received().len(), before);
+
+    // Not a report: refused before anything is sent, and left untouched.
+    let notes = write_temp("notes.txt", "call legal\nrotate keys\n");
+    let (code, _, stderr) = run(
+        &slack,
+        &[
+            "reset-many",
+            ids.to_str().unwrap(),
+            "--report",
+            notes.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a slack-sessions report"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "call legal\nrotate keys\n"
+    );
+    let (code, _, stderr) = run(
+        &slack,
+        &[
+            "reset-many",
+            ids.to_str().unwrap(),
+            "--skip-done",
+            notes.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(slack.server.received().len(), before);
+}
+
+#[test]
+fn input_files_bom_csv_and_nothing_to_do() {
+    let slack = FakeSlack::start(3);
+    let bom = write_temp("bom.txt", "\u{feff}W1\nW2\n");
+    let (code, out, stderr) = run(&slack, &["reset-many", bom.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json_lines(&out)[0]["user_id"], "W1");
+    assert_eq!(slack.resets("W1"), 1);
+
+    let csv = write_temp("users.csv", "user_id,email\nW3,c@example.com\n");
+    let (code, _, stderr) = run(&slack, &["reset-many", csv.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("line 1") && stderr.contains("comma"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert_eq!(slack.resets("W3"), 0);
+
+    for empty in ["", "# nobody yet\n\n   \n"] {
+        let f = write_temp("empty.txt", empty);
+        let (code, _, stderr) = run(&slack, &["reset-many", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "{empty:?}: {stderr}");
+        assert!(stderr.contains("no user ids"), "{stderr}");
+    }
+}
+
+#[test]
+fn waits_are_said_not_silent() {
+    let slack = FakeSlack::start(2);
+    slack.misbehave(
+        Reply::json(429, r#"{"ok":false,"error":"ratelimited"}"#).with_header("Retry-After", "1"),
+    );
+    let (code, _, stderr) = run(&slack, &["reset", "W1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("admin.users.session.reset rate limited (HTTP 429); waiting 1.")
+            && stderr.contains("before attempt 2"),
+        "{stderr}"
+    );
+    // reset-many: the client's own retry, then its run-level wait, both said, naming the user.
+    for _ in 0..2 {
+        slack.misbehave(
+            Reply::json(429, r#"{"ok":false,"error":"ratelimited"}"#)
+                .with_header("Retry-After", "1"),
+        );
+    }
+    let ids = write_temp("wait-ids.txt", "W2\n");
+    let (code, _, stderr) = run(
+        &slack,
+        &["--retries", "1", "reset-many", ids.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.matches("rate limited").count(), 2, "{stderr}");
+    assert!(stderr.contains("(user W2)"), "{stderr}");
+}
+
+#[test]
+fn failed_users_are_summarised_with_the_reason() {
+    let port = support::refused_port();
+    let ids = write_temp("down-ids.txt", "W1\nW2\n");
+    let out = cli(
+        &["--retries", "0", "reset-many", ids.to_str().unwrap()],
+        &[
+            ("SLACK_TOKEN", TOKEN),
+            ("SLACK_API_URL", &format!("http://127.0.0.1:{port}/api/")),
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "W1 (admin.users.session.reset: connection refused by 127.0.0.1:{port})"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn reset_many_dry_run_shows_the_first_request_and_the_count() {
+    let ids = write_temp("dry-ids.txt", "W7\nW8\nW9\n");
+    let out = cli(
+        &[
+            "--dry-run",
+            "reset-many",
+            ids.to_str().unwrap(),
+            "--mobile-only",
+        ],
+        &[],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with("POST https://slack.com/api/admin.users.session.reset"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("\nuser_id=W7&mobile_only=true\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("would reset mobile sessions of 3 of 3") || stderr.contains("of 3 user(s)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+}
+
+#[test]
+fn clap_says_usage_plainly_suggests_and_completes() {
+    let out = cli(&["reste", "W1"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("reset"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).to_lowercase().contains("similar"),
+        "{}",
+        text(&out.stderr)
+    );
+    let help = text(&cli(&["reset", "--help"], &[]).stdout);
+    assert!(
+        help.contains("slack-sessions reset [--mobile-only | --web-only] <USER_ID>"),
+        "{help}"
+    );
+    let help = text(&cli(&["--help"], &[]).stdout);
+    assert!(!help.contains("SLACK_API_URL="), "{help}");
+    let missing = text(&cli(&["invalidate", "--session", "5"], &[]).stderr);
+    assert!(missing.contains("--user"), "{missing}");
+    for shell in ["bash", "zsh", "fish"] {
+        let out = cli(&["completions", shell], &[]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        assert!(
+            script.contains("reset-many") && script.contains("web-only"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn json_everywhere() {
+    let slack = FakeSlack::start(2);
+    let (code, out, _) = run(&slack, &["--json", "reset", "W1", "--web-only"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["method"], "admin.users.session.reset");
+    assert_eq!(v["user_id"], "W1");
+    assert_eq!(v["scope"], "web");
+    assert!(v["request_id"].as_str().unwrap().starts_with("req-"));
+
+    let (code, out, _) = run(&slack, &["--json", "reset", "W404"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (v["ok"].as_bool(), v["error"].as_str()),
+        (Some(false), Some("user_not_found"))
+    );
+
+    let (code, out, _) = run(
+        &slack,
+        &["--json", "invalidate", "--user", "W2", "--session", "201"],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (v["session_id"].as_u64(), v["user_id"].as_str()),
+        (Some(201), Some("W2"))
+    );
+
+    let (code, _, _) = run(
+        &slack,
+        &["--json", "settings", "set", "W1", "--duration", "86400"],
+    );
+    assert_eq!(code, 0);
+    let (code, out, _) = run(&slack, &["--json", "settings", "get", "W1", "W2"]);
+    assert_eq!(code, 0);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        (lines[0]["user_id"].as_str(), lines[0]["duration"].as_u64()),
+        (Some("W1"), Some(86400))
+    );
+    assert_eq!(lines[1]["own_settings"], false);
+}
+
+#[test]
+fn a_bot_token_is_warned_about_before_the_call() {
+    let slack = FakeSlack::start(1);
+    let url = slack.api_url();
+    let out = cli(
+        &["reset", "W1"],
+        &[
+            ("SLACK_TOKEN", "xoxb-not-a-user-token"),
+            ("SLACK_API_URL", &url),
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("warning: the token is a bot token (xoxb-)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-a-user-token"), "{stderr}");
+    let (_, _, stderr) = run(&slack, &["reset", "W1"]);
+    assert!(!stderr.contains("warning: the token"), "{stderr}");
 }

@@ -1,0 +1,327 @@
+//! What every command shares: exit codes, the client, output that cannot panic, and the
+//! words for waits and errors.
+
+use std::error::Error as StdError;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use slack_sessions::{Client, Error, HttpRequest, RetryPolicy, SlackMethod, UreqTransport, Wait};
+
+use crate::Global;
+
+/// Exit codes, as the README's table has them.
+pub(crate) mod exit {
+    /// Success, or a dry run.
+    pub(crate) const OK: u8 = 0;
+    /// Slack answered with an error, or the call failed.
+    pub(crate) const FAILED: u8 = 1;
+    /// Usage error, or input refused before any network call.
+    pub(crate) const USAGE: u8 = 2;
+    /// Output could not be written (stdout closed, report file unwritable); what was done
+    /// is said on stderr.
+    pub(crate) const OUTPUT: u8 = 3;
+}
+
+/// What went wrong, and the exit code it maps to.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::USAGE,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::FAILED,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn output(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::OUTPUT,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let code = match error {
+            Error::InvalidRequest(_) | Error::Config(_) => exit::USAGE,
+            _ => exit::FAILED,
+        };
+        Failure {
+            code,
+            message: describe(&error),
+        }
+    }
+}
+
+/// The error, its sources, Slack's further messages, the request id, the attempts.
+pub(crate) fn describe(error: &Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    if let Error::Api(api) = error {
+        // Display shows the first few of Slack's messages; the rest go here, bounded.
+        for message in api.messages().iter().skip(3).take(50) {
+            text.push_str("\n  slack: ");
+            text.push_str(message);
+        }
+        if api.messages().len() > 53 {
+            text.push_str(&format!(
+                "\n  ({} more messages not shown)",
+                api.messages().len() - 53
+            ));
+        }
+    }
+    if let Some(id) = error.request_id() {
+        if !text.contains(id) {
+            text.push_str(&format!(" [request id {id}]"));
+        }
+    }
+    if error.attempts() > 1 {
+        text.push_str(&format!(" (after {} attempts)", error.attempts()));
+    }
+    text
+}
+
+/// A short reason for a report line or a summary: Slack's code, or the whole message.
+pub(crate) fn reason(error: &Error) -> String {
+    match error.code() {
+        Some(code) => code.as_str().to_owned(),
+        None => error.to_string(),
+    }
+}
+
+/// Writes one line to stdout in one `write`, flushed. A closed or full stdout is an
+/// error to report (exit 3), never a panic.
+pub(crate) fn print(line: &str) -> Result<(), Failure> {
+    let mut buf = String::with_capacity(line.len() + 1);
+    buf.push_str(line);
+    buf.push('\n');
+    let mut out = io::stdout().lock();
+    out.write_all(buf.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::output(format!("could not write to stdout: {e}")))
+}
+
+/// One line to stderr. If stderr itself is gone there is nowhere left to say so.
+pub(crate) fn say(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "slack-sessions: {line}");
+}
+
+/// What a wait is for, in words, for stderr or the progress line.
+pub(crate) fn wait_words(w: &Wait<'_>) -> String {
+    format!(
+        "{} {}; waiting {} before attempt {}",
+        w.method,
+        w.reason,
+        seconds(w.delay),
+        w.attempt + 1
+    )
+}
+
+pub(crate) fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 10.0 {
+        format!("{s:.0}s")
+    } else {
+        format!("{s:.1}s")
+    }
+}
+
+/// The client for `global`'s settings; `on_wait` hears of every wait between attempts.
+pub(crate) fn client(
+    global: &Global,
+    on_wait: impl Fn(&Wait<'_>) + Send + Sync + 'static,
+) -> Result<Client<UreqTransport>, Failure> {
+    let token = match (&global.token, global.dry_run) {
+        (Some(t), _) => t.clone(),
+        // A dry run never sends; any well-formed placeholder lets the request be built.
+        (None, true) => "xoxp-dry-run".to_owned(),
+        (None, false) => return Err(Failure::usage(
+            "no token: set SLACK_TOKEN (or pass --token); try --dry-run to see the request first",
+        )),
+    };
+    if !token.starts_with("xoxp-") && !global.dry_run {
+        let kind = match token.get(..5) {
+            Some("xoxb-") => "a bot token (xoxb-)",
+            Some("xoxe.") | Some("xoxe-") => "a refresh or rotating token",
+            Some("xapp-") => "an app-level token (xapp-)",
+            _ => "not a user token (xoxp-)",
+        };
+        say(&format!(
+            "warning: the token is {kind}; the admin.users.session.* methods need a user token (xoxp-) of an org owner or admin, and Slack will likely refuse this one"
+        ));
+    }
+    let mut builder = Client::builder(token)
+        .api_url(global.api_url.clone())
+        .user_agent(concat!("slack-sessions-cli/", env!("CARGO_PKG_VERSION")))
+        .retry(RetryPolicy::default().max_retries(global.retries))
+        .proxy_from_env(global.proxy_from_env)
+        .on_wait(on_wait);
+    if let Some(t) = global.timeout {
+        builder = builder.timeout(t);
+    }
+    if let Some(p) = &global.proxy {
+        builder = builder.proxy(p.clone());
+    }
+    Ok(builder.build()?)
+}
+
+/// The client for a single call: waits are said on stderr as they begin.
+pub(crate) fn simple_client(global: &Global) -> Result<Client<UreqTransport>, Failure> {
+    client(global, |w| say(&wait_words(w)))
+}
+
+pub(crate) fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        say(&format!("warning from Slack: {warning}"));
+    }
+}
+
+/// Prints the request as it would go on the wire, with the token replaced.
+pub(crate) fn print_request(request: &HttpRequest) -> Result<(), Failure> {
+    let mut text = format!("{} {} HTTP/1.1\n", request.method(), request.uri());
+    for (name, value) in request.headers() {
+        let shown = if name == http::header::AUTHORIZATION {
+            "Bearer [redacted]".to_owned()
+        } else {
+            String::from_utf8_lossy(value.as_bytes()).into_owned()
+        };
+        text.push_str(&format!("{name}: {shown}\n"));
+    }
+    text.push_str(&format!("content-length: {}\n\n", request.body().len()));
+    text.push_str(&String::from_utf8_lossy(request.body()));
+    print(&text)
+}
+
+/// One call, printed as a line or a JSON object. `describe_ok` says what was done;
+/// `fields` are the JSON object's own fields besides `ok`, `method`, `request_id`.
+pub(crate) fn call<R: SlackMethod>(
+    client: &Client<UreqTransport>,
+    request: &R,
+    global: &Global,
+    describe_ok: impl FnOnce() -> String,
+    fields: serde_json::Value,
+) -> Result<(), Failure> {
+    if global.dry_run {
+        let http_request = client.build_request(request)?;
+        print_request(&http_request)?;
+        say("dry run: nothing was sent");
+        return Ok(());
+    }
+    match client.send_with_meta(request) {
+        Ok(answer) => {
+            print_warnings(answer.meta.warnings());
+            if global.json {
+                let mut object = serde_json::json!({
+                    "ok": true,
+                    "method": R::NAME,
+                    "request_id": answer.meta.request_id(),
+                    "attempts": answer.meta.attempts(),
+                    "warnings": answer.meta.warnings(),
+                });
+                merge(&mut object, fields);
+                print(&object.to_string())
+            } else {
+                let mut line = format!("ok: {}", describe_ok());
+                if let Some(id) = answer.meta.request_id() {
+                    line.push_str(&format!(" [request id {id}]"));
+                }
+                print(&line)
+            }
+        }
+        Err(error) => {
+            if global.json {
+                let mut object = error_json::<R>(&error);
+                merge(&mut object, fields);
+                print(&object.to_string())?;
+            }
+            Err(error.into())
+        }
+    }
+}
+
+/// A failed call as a JSON object, for `--json`.
+pub(crate) fn error_json<R: SlackMethod>(error: &Error) -> serde_json::Value {
+    serde_json::json!({
+        "ok": false,
+        "method": R::NAME,
+        "error": reason(error),
+        "message": describe(error),
+        "request_id": error.request_id(),
+        "attempts": error.attempts(),
+    })
+}
+
+fn merge(object: &mut serde_json::Value, fields: serde_json::Value) {
+    if let (Some(o), serde_json::Value::Object(f)) = (object.as_object_mut(), fields) {
+        o.extend(f);
+    }
+}
+
+/// Which sessions a reset ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    All,
+    Web,
+    Mobile,
+}
+
+impl Scope {
+    pub(crate) fn new(mobile_only: bool, web_only: bool) -> Self {
+        match (mobile_only, web_only) {
+            (true, _) => Scope::Mobile,
+            (_, true) => Scope::Web,
+            _ => Scope::All,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Scope::All => "all",
+            Scope::Web => "web",
+            Scope::Mobile => "mobile",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "all" => Some(Scope::All),
+            "web" => Some(Scope::Web),
+            "mobile" => Some(Scope::Mobile),
+            _ => None,
+        }
+    }
+
+    /// Whether a reset of this scope also did what a reset of `other` does: every
+    /// session covers web and mobile; web covers only web, mobile only mobile.
+    pub(crate) fn covers(self, other: Scope) -> bool {
+        self == Scope::All || self == other
+    }
+
+    pub(crate) fn words(self) -> &'static str {
+        match self {
+            Scope::All => "sessions on every device",
+            Scope::Web => "web sessions",
+            Scope::Mobile => "mobile sessions",
+        }
+    }
+}

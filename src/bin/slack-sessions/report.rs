@@ -1,0 +1,250 @@
+//! The `reset-many` report: one JSON line per user saying what was done (method, scope)
+//! and how it went; and reading one back to resume.
+//!
+//! A line is trusted as "done" only when it says `"ok": true` and names its method and
+//! scope: a line that does not say what was done is reported and ignored, never taken as
+//! done. A report file is only ever appended to, one whole line per `write`.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::core::{self, Failure, Scope};
+
+/// The method every line of a `reset-many` report is about.
+pub(crate) const METHOD: &str = "admin.users.session.reset";
+
+/// One line of the report, fields in this order.
+#[derive(Serialize)]
+pub(crate) struct Line<'a> {
+    pub(crate) user_id: &'a str,
+    pub(crate) ok: bool,
+    pub(crate) scope: &'static str,
+    pub(crate) method: &'static str,
+    pub(crate) error: Option<String>,
+    pub(crate) request_id: Option<&'a str>,
+    pub(crate) attempts: u32,
+}
+
+impl Line<'_> {
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a report line always serializes")
+    }
+}
+
+/// What an earlier report says.
+#[derive(Debug, Default)]
+pub(crate) struct Earlier {
+    /// For each user reset successfully, the scopes that were done.
+    done: HashMap<String, Vec<Scope>>,
+    /// Lines that are report lines.
+    pub(crate) report_lines: usize,
+    /// JSON lines that do not say what was done (no method or scope): not trusted.
+    pub(crate) untrusted: usize,
+    /// Lines that are not JSON objects, the torn last line excepted.
+    pub(crate) unreadable: usize,
+    /// The last line, cut off mid-write by a kill, and the user it names if that can be
+    /// read from what is left.
+    pub(crate) torn: Option<Option<String>>,
+}
+
+impl Earlier {
+    pub(crate) fn parse(text: &str) -> Self {
+        let mut earlier = Earlier::default();
+        let complete = text.ends_with('\n');
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let last = i + 1 == lines.len();
+            let Ok(serde_json::Value::Object(v)) = serde_json::from_str::<serde_json::Value>(line)
+            else {
+                if last && !complete {
+                    earlier.torn = Some(torn_user(line));
+                } else {
+                    earlier.unreadable += 1;
+                }
+                continue;
+            };
+            let (Some(user), Some(ok)) = (
+                v.get("user_id").and_then(|u| u.as_str()),
+                v.get("ok").and_then(|o| o.as_bool()),
+            ) else {
+                earlier.unreadable += 1;
+                continue;
+            };
+            let scope = v
+                .get("scope")
+                .and_then(|s| s.as_str())
+                .and_then(Scope::parse);
+            let method = v.get("method").and_then(|m| m.as_str());
+            let (Some(scope), Some(METHOD)) = (scope, method) else {
+                earlier.untrusted += 1;
+                continue;
+            };
+            earlier.report_lines += 1;
+            if ok {
+                earlier.done.entry(user.to_owned()).or_default().push(scope);
+            }
+        }
+        earlier
+    }
+
+    /// Whether an earlier `ok` line covers a reset of `scope` for `user`.
+    pub(crate) fn covers(&self, user: &str, scope: Scope) -> bool {
+        self.done
+            .get(user)
+            .is_some_and(|done| done.iter().any(|d| d.covers(scope)))
+    }
+
+    pub(crate) fn merge(&mut self, other: Earlier) {
+        for (user, scopes) in other.done {
+            self.done.entry(user).or_default().extend(scopes);
+        }
+        self.report_lines += other.report_lines;
+        self.untrusted += other.untrusted;
+        self.unreadable += other.unreadable;
+        self.torn = self.torn.take().or(other.torn);
+    }
+
+    /// Says on stderr which lines of `path` were not trusted, and why.
+    pub(crate) fn warn(&self, path: &Path) {
+        let p = path.display();
+        if self.untrusted > 0 {
+            core::say(&format!(
+                "warning: {} line(s) of {p} do not say what was done (no \"method\" and \"scope\"): not trusted, those users are done again",
+                self.untrusted
+            ));
+        }
+        if self.unreadable > 0 {
+            core::say(&format!(
+                "warning: {} line(s) of {p} are not report lines and were ignored",
+                self.unreadable
+            ));
+        }
+        if let Some(user) = &self.torn {
+            let who = user
+                .as_deref()
+                .map_or_else(|| "its user".to_owned(), |u| u.to_owned());
+            core::say(&format!(
+                "warning: the last line of {p} is incomplete (a run was cut off mid-write); it is kept but not trusted, so {who} is done again"
+            ));
+        }
+    }
+}
+
+/// The user id at the start of a torn line, if that much of it was written.
+fn torn_user(line: &str) -> Option<String> {
+    let rest = line.strip_prefix(r#"{"user_id":""#)?;
+    let end = rest.find('"')?;
+    Some(rest[..end].to_owned())
+}
+
+/// Reads an earlier report given to `--skip-done`: it must exist and hold report lines.
+pub(crate) fn read(path: &Path) -> Result<Earlier, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read the report {}: {e}", path.display())))?;
+    let earlier = Earlier::parse(&text);
+    if earlier.report_lines == 0 {
+        return Err(Failure::usage(format!(
+            "{} holds no report line (a JSON line naming user_id, ok, method and scope): it is not a slack-sessions report",
+            path.display()
+        )));
+    }
+    Ok(earlier)
+}
+
+/// A report file, opened for appending.
+pub(crate) struct ReportFile {
+    file: File,
+    pub(crate) path: PathBuf,
+}
+
+impl ReportFile {
+    /// Opens (or creates) `path` for appending and reads what it already says. A file
+    /// with content but no report line is refused: it is not a report, and appending to
+    /// it (or trusting it) would be wrong either way.
+    pub(crate) fn open(path: &Path) -> Result<(Self, Earlier), Failure> {
+        let cannot = |e: std::io::Error| {
+            Failure::usage(format!("cannot open the report {}: {e}", path.display()))
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(cannot)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(cannot)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Failure::usage(format!(
+                "{} is not a slack-sessions report (not UTF-8 text); refusing to append to it",
+                path.display()
+            ))
+        })?;
+        let earlier = Earlier::parse(&text);
+        if !text.trim().is_empty() && earlier.report_lines == 0 {
+            return Err(Failure::usage(format!(
+                "{} is not a slack-sessions report: none of its lines is a report line; refusing to append to it (name a new file, or an earlier run's report)",
+                path.display()
+            )));
+        }
+        let mut report = ReportFile {
+            file,
+            path: path.to_owned(),
+        };
+        if !text.is_empty() && !text.ends_with('\n') {
+            // Keep the torn line as evidence, and start the next one on a line of its own.
+            report.append("").map_err(|e| {
+                Failure::output(format!("cannot write the report {}: {e}", path.display()))
+            })?;
+        }
+        Ok((report, earlier))
+    }
+
+    /// Appends `line` and a newline in one `write` (the file is opened for appending, so
+    /// the kernel places it at the end whole).
+    pub(crate) fn append(&mut self, line: &str) -> std::io::Result<()> {
+        let mut buf = String::with_capacity(line.len() + 1);
+        buf.push_str(line);
+        buf.push('\n');
+        self.file.write_all(buf.as_bytes())?;
+        self.file.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_lines_that_say_what_was_done_are_trusted() {
+        let text = concat!(
+            r#"{"user_id":"W1","ok":true,"scope":"web","method":"admin.users.session.reset","error":null}"#,
+            "\n",
+            r#"{"user_id":"W2","ok":true,"error":null}"#,
+            "\n",
+            "not json\n",
+            r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.reset"}"#,
+            "\n",
+            r#"{"user_id":"W4","ok":true,"sco"#,
+        );
+        let e = Earlier::parse(text);
+        assert_eq!((e.report_lines, e.untrusted, e.unreadable), (2, 1, 1));
+        assert_eq!(e.torn, Some(Some("W4".to_owned())));
+        assert!(e.covers("W1", Scope::Web));
+        assert!(!e.covers("W1", Scope::All), "web does not cover all");
+        assert!(!e.covers("W1", Scope::Mobile));
+        assert!(e.covers("W3", Scope::Web) && e.covers("W3", Scope::Mobile));
+        assert!(
+            !e.covers("W2", Scope::All),
+            "a line without scope is not trusted"
+        );
+        assert!(!e.covers("W4", Scope::All));
+    }
+}

@@ -1,0 +1,42 @@
+//! `slack-sessions reset`: log one user out.
+
+use clap::Args;
+use slack_sessions::ResetRequest;
+
+use crate::core::{self, Failure, Scope};
+use crate::Global;
+
+/// Log a user out: wipe every session on every device (or only web / only mobile).
+///
+/// Calls admin.users.session.reset (scope admin.users:write, Tier 2).
+#[derive(Args, Debug)]
+#[command(override_usage = "slack-sessions reset [--mobile-only | --web-only] <USER_ID>")]
+pub(crate) struct ResetArgs {
+    /// The user's id, e.g. W12345678.
+    user_id: String,
+    /// Only expire mobile sessions.
+    #[arg(long, conflicts_with = "web_only")]
+    mobile_only: bool,
+    /// Only expire web sessions.
+    #[arg(long)]
+    web_only: bool,
+}
+
+pub(crate) fn run(args: &ResetArgs, global: &Global) -> Result<(), Failure> {
+    let client = core::simple_client(global)?;
+    let scope = Scope::new(args.mobile_only, args.web_only);
+    let mut request = ResetRequest::new(args.user_id.clone());
+    if args.mobile_only {
+        request = request.mobile_only(true);
+    }
+    if args.web_only {
+        request = request.web_only(true);
+    }
+    core::call(
+        &client,
+        &request,
+        global,
+        || format!("reset {} of {}", scope.words(), args.user_id),
+        serde_json::json!({"user_id": args.user_id, "scope": scope.as_str()}),
+    )
+}

@@ -1,0 +1,411 @@
+//! `slack-sessions reset-many`: log out a list of users, one call each, with a report
+//! that survives pipes, redirections and kills.
+
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use slack_sessions::{BulkOptions, ResetOutcome, ResetRequest, SlackMethod};
+
+use crate::core::{self, Failure, Scope};
+use crate::report::{self, Earlier, Line, ReportFile};
+use crate::Global;
+
+/// Log out many users, one call each, riding out rate limits.
+///
+/// Writes one JSON line per user as each finishes: to --report FILE (appended to, and
+/// resumed from), or to stdout. Progress and the summary go to stderr.
+///
+/// Calls admin.users.session.reset per user (scope admin.users:write, Tier 2).
+#[derive(Args, Debug)]
+#[command(
+    override_usage = "slack-sessions reset-many [FILE|-] [--mobile-only | --web-only] [--report FILE] [--rate N]"
+)]
+pub(crate) struct ResetManyArgs {
+    /// File of user ids, one per line (a UTF-8 BOM, blank lines and # comments are
+    /// skipped); - or nothing for stdin.
+    #[arg(value_name = "FILE|-")]
+    input: Option<PathBuf>,
+    /// Only expire mobile sessions.
+    #[arg(long, conflicts_with = "web_only")]
+    mobile_only: bool,
+    /// Only expire web sessions.
+    #[arg(long)]
+    web_only: bool,
+    /// Append one line per user to this file (created if missing) and resume from it:
+    /// users it shows done, for this scope, are skipped. Refused if it is not a report.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// An earlier report (read only): users it shows done, for this scope, are skipped.
+    #[arg(long, value_name = "REPORT")]
+    skip_done: Option<PathBuf>,
+    /// Start at most N calls a minute (when the token's rate budget is shared).
+    #[arg(long, value_name = "N")]
+    rate: Option<u32>,
+    /// Stop when Slack has not answered anything for this long (default 120).
+    #[arg(long, value_name = "SECONDS", value_parser = crate::parse_seconds)]
+    max_silence: Option<Duration>,
+}
+
+pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> {
+    let scope = Scope::new(args.mobile_only, args.web_only);
+    let ids = read_ids(args.input.as_deref())?;
+    let mut earlier = Earlier::default();
+    if let Some(path) = &args.skip_done {
+        let read = report::read(path)?;
+        read.warn(path);
+        earlier.merge(read);
+    }
+    let mut report = match &args.report {
+        Some(path) => {
+            let (file, read) = ReportFile::open(path)?;
+            read.warn(path);
+            earlier.merge(read);
+            Some(file)
+        }
+        None => None,
+    };
+    let (skipped, todo): (Vec<String>, Vec<String>) =
+        ids.into_iter().partition(|id| earlier.covers(id, scope));
+
+    let mut options = BulkOptions::new()
+        .mobile_only(args.mobile_only)
+        .web_only(args.web_only)
+        .per_minute(args.rate.unwrap_or(0));
+    if let Some(limit) = args.max_silence {
+        options = options.max_silence(limit);
+    }
+
+    if global.dry_run {
+        let client = core::simple_client(global)?;
+        if let Some(first) = todo.first() {
+            let mut request = ResetRequest::new(first.clone());
+            if args.mobile_only {
+                request = request.mobile_only(true);
+            }
+            if args.web_only {
+                request = request.web_only(true);
+            }
+            core::print_request(&client.build_request(&request)?)?;
+        }
+        core::say(&format!(
+            "dry run: would reset {} of {} user(s), one {} call each (the request above is the first; the others differ only in user_id), and skip {} already done; nothing was sent",
+            scope.words(),
+            todo.len(),
+            ResetRequest::NAME,
+            skipped.len()
+        ));
+        return Ok(());
+    }
+
+    let total = todo.len();
+    let progress = Progress::start(total);
+    let client = core::client(global, progress.on_wait())?;
+    let started = Instant::now();
+    let mut failed = Vec::new();
+    let mut finished = 0;
+    let mut output_failure = None;
+    let mut run = client.reset_many(todo, options);
+    loop {
+        progress.calling(run.remaining().next());
+        let Some(outcome) = run.next() else { break };
+        finished += 1;
+        let line = outcome_line(&outcome, scope);
+        let written = match &mut report {
+            Some(file) => file
+                .append(&line)
+                .map_err(|e| format!("could not write the report {}: {e}", file.path.display())),
+            None => core::print(&line).map_err(|f| f.message),
+        };
+        if let Err(why) = written {
+            // Stop before the next reset: a run whose record is lost must not go on.
+            let what = if outcome.is_ok() {
+                "was reset"
+            } else {
+                "failed"
+            };
+            output_failure = Some(format!(
+                "{why}; stopped before the next reset. {} {what} but is not in the report",
+                outcome.user_id
+            ));
+            break;
+        }
+        if let Err(e) = &outcome.result {
+            failed.push(format!("{} ({})", outcome.user_id, core::reason(e)));
+        }
+        progress.finished(finished);
+    }
+    progress.stop();
+
+    let not_attempted = run.remaining().len();
+    let ok = finished - failed.len();
+    let skipped_note = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!("; skipped {} already done", skipped.len())
+    };
+    core::say(&format!(
+        "reset {ok} of {total} user(s) ({}) in {:.1}s{skipped_note}",
+        scope.words(),
+        started.elapsed().as_secs_f64()
+    ));
+    if !failed.is_empty() {
+        core::say(&format!("{} failed: {}", failed.len(), failed.join(", ")));
+    }
+    if let Some(why) = output_failure {
+        core::say(&format!("{not_attempted} user(s) not attempted"));
+        return Err(Failure::output(why));
+    }
+    if let Some(reason) = run.stopped() {
+        core::say(&format!("stopped early: {reason}"));
+        let resume = match &report {
+            Some(file) => format!("rerun with --report {}", file.path.display()),
+            None => "rerun with --skip-done <this run's output> (or use --report FILE)".to_owned(),
+        };
+        core::say(&format!(
+            "{not_attempted} user(s) not attempted; fix the cause and {resume}"
+        ));
+    }
+    if failed.is_empty() && not_attempted == 0 {
+        Ok(())
+    } else {
+        Err(Failure::failed(format!(
+            "{} user(s) not reset",
+            failed.len() + not_attempted
+        )))
+    }
+}
+
+fn outcome_line(o: &ResetOutcome, scope: Scope) -> String {
+    Line {
+        user_id: &o.user_id,
+        ok: o.is_ok(),
+        scope: scope.as_str(),
+        method: report::METHOD,
+        error: o.result.as_ref().err().map(core::reason),
+        request_id: o.request_id.as_deref(),
+        attempts: o.attempts,
+    }
+    .to_json()
+}
+
+/// Reads user ids: one per line, a UTF-8 BOM stripped, `#` starts a comment, blank lines
+/// skipped, duplicates kept once. Every line is checked before anything is sent; a line
+/// with a comma or a tab (a CSV, a spreadsheet paste) is refused rather than taken whole
+/// as one id.
+fn read_ids(input: Option<&Path>) -> Result<Vec<String>, Failure> {
+    let from_stdin = input.is_none_or(|p| p == Path::new("-"));
+    let name = match input {
+        Some(p) if !from_stdin => p.display().to_string(),
+        _ => "stdin".to_owned(),
+    };
+    let reader: Box<dyn BufRead> = if from_stdin {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            core::say("reading user ids from the terminal, one per line; end with Ctrl-D");
+        }
+        Box::new(stdin.lock())
+    } else {
+        let path = input.expect("a path unless stdin");
+        Box::new(std::io::BufReader::new(std::fs::File::open(path).map_err(
+            |e| Failure::usage(format!("cannot read {name}: {e}")),
+        )?))
+    };
+    let mut ids = Vec::new();
+    let mut seen = HashSet::new();
+    let mut bad = Vec::new();
+    for (n, line) in reader.lines().enumerate() {
+        let line =
+            line.map_err(|e| Failure::usage(format!("cannot read the user ids from {name}: {e}")))?;
+        let line = if n == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            &line
+        };
+        let id = line.split('#').next().unwrap_or("").trim();
+        if id.is_empty() {
+            continue;
+        }
+        if let Some(sep) = [(',', "a comma"), ('\t', "a tab")]
+            .into_iter()
+            .find(|(c, _)| id.contains(*c))
+        {
+            bad.push(format!(
+                "line {}: {id:?} has {}: give one user id per line (for a CSV, take its id column first, e.g. `cut -d, -f1`)",
+                n + 1,
+                sep.1
+            ));
+        } else if let Err(e) = ResetRequest::new(id).validate() {
+            bad.push(format!("line {}: {id:?} {}", n + 1, e.reason()));
+        } else if seen.insert(id.to_owned()) {
+            ids.push(id.to_owned());
+        }
+    }
+    if !bad.is_empty() {
+        return Err(Failure::usage(format!(
+            "{} invalid line(s) in {name}, nothing was sent:\n  {}",
+            bad.len(),
+            bad.join("\n  ")
+        )));
+    }
+    if ids.is_empty() {
+        return Err(Failure::usage(format!(
+            "no user ids in {name} (blank lines and # comments are skipped): nothing to do"
+        )));
+    }
+    Ok(ids)
+}
+
+/// What the run is doing, for the progress line (a terminal) or stderr lines (anything
+/// else): done/total, rate, ETA, and what is being waited for.
+struct Progress {
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+struct State {
+    total: usize,
+    finished: usize,
+    started: Instant,
+    tty: bool,
+    /// The user whose call is in flight, since when, and when a line about it was last said.
+    calling: Option<(String, Instant, Instant)>,
+    /// What is being waited for, until when.
+    waiting: Option<(String, Instant)>,
+}
+
+/// A call with no answer for this long is said (and said again this often) on stderr
+/// when stderr is not a terminal.
+const SILENCE_NOTE: Duration = Duration::from_secs(10);
+
+impl Progress {
+    fn start(total: usize) -> Self {
+        let tty = std::io::stderr().is_terminal();
+        let state = Arc::new(Mutex::new(State {
+            total,
+            finished: 0,
+            started: Instant::now(),
+            tty,
+            calling: None,
+            waiting: None,
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = {
+            let (state, stop) = (state.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("progress".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_millis(250));
+                        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+                        s.tick();
+                    }
+                })
+                .ok()
+        };
+        Progress {
+            state,
+            stop,
+            ticker,
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The client's `on_wait`: the wait shows in the progress line, or as a line.
+    fn on_wait(&self) -> impl Fn(&slack_sessions::Wait<'_>) + Send + Sync + 'static {
+        let state = self.state.clone();
+        move |w| {
+            let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+            let who = s
+                .calling
+                .as_ref()
+                .map_or_else(String::new, |(u, _, _)| format!(" (user {u})"));
+            let words = format!("{}{who}", core::wait_words(w));
+            if !s.tty {
+                core::say(&words);
+            }
+            s.waiting = Some((words, Instant::now() + w.delay));
+            s.tick();
+        }
+    }
+
+    fn calling(&self, user: Option<&str>) {
+        self.with(|s| {
+            let now = Instant::now();
+            s.calling = user.map(|u| (u.to_owned(), now, now));
+            s.waiting = None;
+        });
+    }
+
+    fn finished(&self, n: usize) {
+        self.with(|s| {
+            s.finished = n;
+            s.calling = None;
+            s.waiting = None;
+            s.tick();
+        });
+    }
+
+    fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
+        }
+        self.with(|s| {
+            if s.tty {
+                eprintln!();
+            }
+        });
+    }
+}
+
+impl State {
+    fn tick(&mut self) {
+        let now = Instant::now();
+        let status = match (&self.waiting, &mut self.calling) {
+            (Some((words, until)), _) if *until > now => {
+                format!("{words}: {} left", core::seconds(*until - now))
+            }
+            (_, Some((user, since, said))) if now - *since >= Duration::from_secs(2) => {
+                let waited = now - *since;
+                if !self.tty && now - *said >= SILENCE_NOTE {
+                    *said = now;
+                    core::say(&format!(
+                        "{user}: still waiting for an answer from Slack after {}",
+                        core::seconds(waited)
+                    ));
+                }
+                format!("{user}: waiting for an answer ({})", core::seconds(waited))
+            }
+            _ => String::new(),
+        };
+        if self.tty {
+            let elapsed = self.started.elapsed().as_secs_f64().max(0.001);
+            let per_second = self.finished as f64 / elapsed;
+            let eta = if per_second > 0.0 {
+                format!(
+                    "ETA {:.0}s",
+                    (self.total - self.finished) as f64 / per_second
+                )
+            } else {
+                "ETA -".to_owned()
+            };
+            eprint!(
+                "\r{}/{} done, {:.0}/min, {eta}{}{status}\x1b[K",
+                self.finished,
+                self.total,
+                per_second * 60.0,
+                if status.is_empty() { "" } else { "; " },
+            );
+        }
+    }
+}
