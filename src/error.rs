@@ -464,6 +464,11 @@ error_codes! {
     /// `list`: the filter matched no active session. [`Client::pages`](crate::Client::pages)
     /// ends the walk with zero sessions on it instead of failing.
     NoActiveSessions = "no_active_sessions",
+    /// `users.lookupByEmail`: no user has this email address.
+    UsersNotFound = "users_not_found",
+    /// `admin.users.list`: `include_deactivated_user_workspaces` needs an org token and
+    /// no `team_id`.
+    IncludeDeactivatedUserWorkspacesInvalid = "include_deactivated_user_workspaces_invalid",
     /// The token's session has expired (not in the method reference for these methods;
     /// kept because Slack answers it Web-API-wide). Fatal for the token.
     SessionExpired = "session_expired",

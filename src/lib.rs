@@ -135,6 +135,10 @@ pub use error::{
 pub use meta::{ResponseMeta, WithMeta};
 pub use method::{Paginated, SlackMethod};
 #[doc(inline)]
+pub use methods::admin_users_list::{AdminUser, AdminUsersListRequest, AdminUsersListResponse};
+#[doc(inline)]
+pub use methods::auth_test::{AuthTestRequest, AuthTestResponse};
+#[doc(inline)]
 pub use methods::clear_settings::{ClearSettingsRequest, ClearSettingsResponse};
 #[doc(inline)]
 pub use methods::get_settings::{GetSettingsRequest, GetSettingsResponse, SessionSettings};
@@ -142,6 +146,8 @@ pub use methods::get_settings::{GetSettingsRequest, GetSettingsResponse, Session
 pub use methods::invalidate::{InvalidateRequest, InvalidateResponse};
 #[doc(inline)]
 pub use methods::list::{ActiveSession, DeviceInfo, ListRequest, ListResponse, PageMetadata};
+#[doc(inline)]
+pub use methods::lookup_by_email::{LookedUpUser, LookupByEmailRequest, LookupByEmailResponse};
 #[doc(inline)]
 pub use methods::reset::{ResetRequest, ResetResponse};
 #[doc(inline)]

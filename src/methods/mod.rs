@@ -1,9 +1,14 @@
-//! The `admin.users.session.*` methods, one file each, and what they share.
+//! The `admin.users.session.*` methods, and the three a whole-org logout also needs
+//! (`admin.users.list`, `users.lookupByEmail`, `auth.test`): one file each, and what
+//! they share.
 
+pub mod admin_users_list;
+pub mod auth_test;
 pub mod clear_settings;
 pub mod get_settings;
 pub mod invalidate;
 pub mod list;
+pub mod lookup_by_email;
 pub mod reset;
 pub mod reset_bulk;
 pub mod set_settings;

@@ -26,6 +26,9 @@ METHODS = [
     "admin.users.session.getSettings",
     "admin.users.session.setSettings",
     "admin.users.session.clearSettings",
+    "admin.users.list",
+    "users.lookupByEmail",
+    "auth.test",
 ]
 
 SCHEMA_TYPES = {"user_id": "string", "team_id": "string", "workspace_id": "string"}
