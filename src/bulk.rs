@@ -135,8 +135,37 @@ pub struct ResetOutcome {
     pub result: Result<(), Error>,
     /// Slack's request id of the last attempt, when there was an answer.
     pub request_id: Option<String>,
-    /// Calls made for this user (retries and waited-out 429s included).
+    /// Calls made for this user (retries and waited-out 429s included). For a bulk run,
+    /// the calls of the `resetBulk` chunk the user was in count once for each of its users.
     pub attempts: u32,
+    /// How the user was logged out: one `reset` call, or a `resetBulk` job.
+    pub how: ResetHow,
+    /// Whether `admin.users.session.list` showed the user's sessions gone afterwards.
+    /// [`Client::reset_many`] does not check (`false`); [`Client::reset_verified`] does.
+    pub verified: bool,
+    /// What else there is to know: "no active session at the snapshot", the sessions
+    /// still listed after the deadline, sessions whose kind could not be told.
+    pub detail: Option<String>,
+}
+
+/// How a user was logged out, in a [`ResetOutcome`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResetHow {
+    /// One `admin.users.session.reset` call.
+    Single,
+    /// An `admin.users.session.resetBulk` job.
+    Bulk,
+}
+
+impl ResetHow {
+    /// `"single"` or `"bulk"`, as reports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResetHow::Single => "single",
+            ResetHow::Bulk => "bulk",
+        }
+    }
 }
 
 impl ResetOutcome {
@@ -233,6 +262,9 @@ impl<'a, T: Transport> ResetMany<'a, T> {
                         attempts: attempts + answer.meta.attempts(),
                         result: Ok(()),
                         user_id,
+                        how: ResetHow::Single,
+                        verified: false,
+                        detail: None,
                     }
                 }
                 Err(Error::RateLimited {
@@ -265,6 +297,9 @@ impl<'a, T: Transport> ResetMany<'a, T> {
                         attempts: attempts + error.attempts(),
                         result: Err(error),
                         user_id,
+                        how: ResetHow::Single,
+                        verified: false,
+                        detail: None,
                     }
                 }
             }
@@ -277,7 +312,7 @@ impl<'a, T: Transport> ResetMany<'a, T> {
 /// a rate limit that outlasted every wait, or an HTTP 401/403 from whatever is in between.
 ///
 /// [`Fatal`]: ErrorClass::Fatal
-fn dooms_the_run(error: &Error) -> bool {
+pub(crate) fn dooms_the_run(error: &Error) -> bool {
     match error {
         Error::Api(e) => e.code().class() == ErrorClass::Fatal,
         Error::Config(_) | Error::RateLimited { .. } => true,

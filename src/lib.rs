@@ -118,13 +118,14 @@ mod error;
 mod meta;
 mod method;
 pub mod methods;
+mod org;
 mod paginate;
 mod retry;
 mod scrub;
 mod token;
 pub mod transport;
 
-pub use bulk::{BulkOptions, ResetMany, ResetOutcome};
+pub use bulk::{BulkOptions, ResetHow, ResetMany, ResetOutcome};
 pub use client::{
     decode_response, Client, ClientBuilder, DefaultTransport, DEFAULT_API_URL, USER_AGENT_VALUE,
 };
@@ -154,6 +155,7 @@ pub use methods::reset::{ResetRequest, ResetResponse};
 pub use methods::reset_bulk::{ResetBulkRequest, ResetBulkResponse};
 #[doc(inline)]
 pub use methods::set_settings::{SetSettingsRequest, SetSettingsResponse};
+pub use org::{OrgTargets, ResetVerified, VerifyOptions};
 pub use paginate::Pages;
 pub use retry::{RetryPolicy, Sleep, ThreadSleep, Wait};
 pub use token::Token;

@@ -18,8 +18,12 @@ pub struct User {
     pub sessions: Vec<u64>,
     pub is_bot: bool,
     pub is_primary_owner: bool,
-    /// How many times a reset reached this user.
+    /// How many times a reset reached this user (single or bulk).
     pub resets: u32,
+    /// How many of those were single `reset` calls.
+    pub single_resets: u32,
+    /// The user's email address.
+    pub email: String,
     /// (desktop_app_browser_quit, duration) when the user has settings of their own.
     pub settings: Option<(Option<bool>, Option<u64>)>,
 }
@@ -38,6 +42,18 @@ pub struct State {
     pub calls: HashMap<String, u32>,
     /// Answer this error code to every call of this method (after auth).
     pub fail_with: HashMap<String, String>,
+    /// Sessions on a phone (listed with iOS device fields); the rest are desktop.
+    pub mobile: std::collections::HashSet<u64>,
+    /// Whose token this is, for `auth.test`.
+    pub caller: String,
+    /// resetBulk is a job: it applies this long after the call (zero: at once).
+    pub bulk_delay: Duration,
+    /// Users a resetBulk job never logs out (Slack says ok, nothing happens).
+    pub bulk_never: std::collections::HashSet<String>,
+    /// Users resetBulk answers `failed_for_some_users` for (the rest of the chunk is queued).
+    pub bulk_fail: std::collections::HashSet<String>,
+    /// Queued jobs: when each applies, the users, mobile_only, web_only.
+    jobs: Vec<(Instant, Vec<String>, bool, bool)>,
 }
 
 pub struct FakeSlack {
@@ -58,6 +74,7 @@ impl FakeSlack {
                     User {
                         team_id: "T1".into(),
                         sessions: vec![u64::from(n) * 100 + 1, u64::from(n) * 100 + 2],
+                        email: format!("w{n}@example.com"),
                         ..User::default()
                     },
                 );
@@ -67,15 +84,18 @@ impl FakeSlack {
                 User {
                     team_id: "T1".into(),
                     is_bot: true,
+                    email: String::new(),
                     ..User::default()
                 },
             );
+            s.caller = "W1".into();
             s.users.insert(
                 "WOWNER".into(),
                 User {
                     team_id: "T1".into(),
                     is_primary_owner: true,
                     sessions: vec![9],
+                    email: "owner@example.com".into(),
                     ..User::default()
                 },
             );
@@ -103,6 +123,23 @@ impl FakeSlack {
 
     pub fn resets(&self, user: &str) -> u32 {
         self.with(|s| s.users.get(user).map_or(0, |u| u.resets))
+    }
+
+    pub fn single_resets(&self, user: &str) -> u32 {
+        self.with(|s| s.users.get(user).map_or(0, |u| u.single_resets))
+    }
+
+    pub fn sessions(&self, user: &str) -> Vec<u64> {
+        self.with(|s| {
+            s.users
+                .get(user)
+                .map_or_else(Vec::new, |u| u.sessions.clone())
+        })
+    }
+
+    /// Calls made to `method` (past auth, 429s excluded).
+    pub fn calls(&self, method: &str) -> u32 {
+        self.with(|s| s.calls.get(method).copied().unwrap_or(0))
     }
 }
 
@@ -151,6 +188,7 @@ fn decode(s: &str) -> String {
 
 fn handle(state: &Mutex<State>, r: &Received) -> Reply {
     let mut s = state.lock().unwrap();
+    apply_due_jobs(&mut s);
     if let Some(reply) = s.misbehave.pop_front() {
         return reply;
     }
@@ -203,6 +241,12 @@ fn handle(state: &Mutex<State>, r: &Received) -> Reply {
         "admin.users.session.getSettings" => get_settings(&s, &f),
         "admin.users.session.setSettings" => set_settings(&mut s, &f),
         "admin.users.session.clearSettings" => clear_settings(&mut s, &f),
+        "admin.users.list" => admin_users_list(&s, &f),
+        "users.lookupByEmail" => lookup_by_email(&s, &f),
+        "auth.test" => ok(&format!(
+            r#""user_id":"{}","team_id":"T1","user":"admin","team":"Test Org","url":"https://test.example/""#,
+            s.caller
+        )),
         _ => slack_error("unknown_method"),
     };
     if warning.is_empty() {
@@ -241,8 +285,105 @@ fn reset(s: &mut State, f: &HashMap<String, String>) -> Reply {
         return slack_error("cannot_reset_primary_owner");
     }
     user.resets += 1;
-    user.sessions.clear();
+    user.single_resets += 1;
+    let (mobile_only, web_only) = flags(f);
+    clear(user, &s.mobile, mobile_only, web_only);
     ok("")
+}
+
+fn flags(f: &HashMap<String, String>) -> (bool, bool) {
+    let yes = |k: &str| f.get(k).is_some_and(|v| v == "true");
+    (yes("mobile_only"), yes("web_only"))
+}
+
+/// Ends the user's sessions of the kind asked for.
+fn clear(
+    user: &mut User,
+    mobile: &std::collections::HashSet<u64>,
+    mobile_only: bool,
+    web_only: bool,
+) {
+    user.sessions.retain(|id| match (mobile_only, web_only) {
+        (true, _) => !mobile.contains(id),
+        (_, true) => mobile.contains(id),
+        _ => false,
+    });
+}
+
+fn apply_due_jobs(s: &mut State) {
+    let now = Instant::now();
+    let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut s.jobs)
+        .into_iter()
+        .partition(|j| j.0 <= now);
+    s.jobs = later;
+    for (_, users, mobile_only, web_only) in due {
+        let mobile = s.mobile.clone();
+        for id in users {
+            if s.bulk_never.contains(&id) {
+                continue;
+            }
+            if let Some(u) = s.users.get_mut(&id) {
+                u.resets += 1;
+                clear(u, &mobile, mobile_only, web_only);
+            }
+        }
+    }
+}
+
+/// `admin.users.list`: active users, `limit` 1 to 100 (default 100), cursor `page:N`.
+fn admin_users_list(s: &State, f: &HashMap<String, String>) -> Reply {
+    let limit = match f.get("limit").map(|l| l.parse::<usize>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => return slack_error("invalid_arguments"),
+    };
+    let all: Vec<(&String, &User)> = s.users.iter().collect();
+    let start = match f.get("cursor") {
+        None => 0,
+        Some(c) => match c
+            .strip_prefix("page:")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) if n <= all.len() => n,
+            _ => return slack_error("invalid_cursor"),
+        },
+    };
+    let end = (start + limit).min(all.len());
+    let users: Vec<String> = all[start..end]
+        .iter()
+        .map(|(id, u)| {
+            format!(
+                r#"{{"id":"{id}","email":"{}","is_admin":false,"is_owner":{},"is_primary_owner":{},"is_restricted":false,"is_ultra_restricted":false,"is_bot":{},"is_active":true}}"#,
+                u.email, u.is_primary_owner, u.is_primary_owner, u.is_bot
+            )
+        })
+        .collect();
+    let next = if end < all.len() {
+        format!("page:{end}")
+    } else {
+        String::new()
+    };
+    ok(&format!(
+        r#""users":[{}],"response_metadata":{{"next_cursor":"{next}"}}"#,
+        users.join(",")
+    ))
+}
+
+fn lookup_by_email(s: &State, f: &HashMap<String, String>) -> Reply {
+    let Some(email) = f.get("email") else {
+        return slack_error("invalid_arguments");
+    };
+    match s
+        .users
+        .iter()
+        .find(|(_, u)| !u.email.is_empty() && u.email.eq_ignore_ascii_case(email))
+    {
+        Some((id, u)) => ok(&format!(
+            r#""user":{{"id":"{id}","team_id":"{}","deleted":false,"is_bot":{},"profile":{{"email":"{}"}}}}"#,
+            u.team_id, u.is_bot, u.email
+        )),
+        None => slack_error("users_not_found"),
+    }
 }
 
 /// As `admin.users.session.invalidate.json` says: `user_id` and `session_id` required,
@@ -307,30 +448,38 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
     if all.is_empty() {
         return slack_error("no_active_sessions");
     }
+    let mut all = all;
+    all.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
+    // A keyset cursor, as real ones behave: the page after the last session sent, so a
+    // walk survives sessions ending while it runs.
     let start = match f.get("cursor") {
         None => 0,
         Some(c) => match c
-            .strip_prefix("page:")
-            .and_then(|n| n.parse::<usize>().ok())
+            .strip_prefix("after:")
+            .and_then(|k| k.rsplit_once(':'))
+            .and_then(|(u, sid)| Some((u.to_owned(), sid.parse::<u64>().ok()?)))
         {
-            Some(n) if n <= all.len() => n,
-            _ => return slack_error("invalid_cursor"),
+            Some(key) => all.partition_point(|(u, _, sid)| (u.clone(), *sid) <= key),
+            None => return slack_error("invalid_cursor"),
         },
     };
     let end = (start + limit).min(all.len());
     let sessions: Vec<String> = all[start..end]
         .iter()
         .enumerate()
-        .map(|(i, (u, t, id))| {
+        .map(|(i, (u, t, sid))| {
+            let mobile = &s.mobile;
             // Alternate the id's JSON type, as Slack's SDKs disagree on it.
-            let id = if i % 2 == 0 { id.to_string() } else { format!("\"{id}\"") };
+            let id = if i % 2 == 0 { sid.to_string() } else { format!("\"{sid}\"") };
+            let (hw, os) = if mobile.contains(sid) { ("iPhone", "iOS") } else { ("Macbook Pro", "Mac OS") };
             format!(
-                r#"{{"user_id":"{u}","team_id":"{t}","session_id":{id},"created":{{"device_hardware":"Macbook Pro","os":"Mac OS","ip":"10.0.0.{i}"}},"recent":{{"ip":"10.1.0.{i}"}}}}"#
+                r#"{{"user_id":"{u}","team_id":"{t}","session_id":{id},"created":{{"device_hardware":"{hw}","os":"{os}","ip":"10.0.0.{i}"}},"recent":{{"ip":"10.1.0.{i}"}}}}"#
             )
         })
         .collect();
     let next = if end < all.len() {
-        format!("page:{end}")
+        let (u, _, sid) = &all[end - 1];
+        format!("after:{u}:{sid}")
     } else {
         String::new()
     };
@@ -346,6 +495,10 @@ fn ids(f: &HashMap<String, String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// resetBulk as Slack documents it: a job. Known, non-bot users are queued to be logged
+/// out after `bulk_delay` (at once when zero); `bulk_fail` users are answered
+/// `failed_for_some_users`, named in `response_metadata.messages`; `bulk_never` users are
+/// accepted and never logged out.
 fn reset_bulk(s: &mut State, f: &HashMap<String, String>) -> Reply {
     let ids = ids(f);
     if ids.is_empty() || ids.len() > 1000 {
@@ -358,12 +511,33 @@ fn reset_bulk(s: &mut State, f: &HashMap<String, String>) -> Reply {
             Some(_) => {}
         }
     }
-    for id in &ids {
-        let u = s.users.get_mut(id).unwrap();
-        u.resets += 1;
-        u.sessions.clear();
+    let (mobile_only, web_only) = flags(f);
+    let failed: Vec<&String> = ids.iter().filter(|id| s.bulk_fail.contains(*id)).collect();
+    let queued: Vec<String> = ids
+        .iter()
+        .filter(|id| !s.bulk_fail.contains(*id))
+        .cloned()
+        .collect();
+    let messages: Vec<String> = failed
+        .iter()
+        .map(|id| format!(r#""[ERROR] could not reset the sessions of user {id}""#))
+        .collect();
+    let at = Instant::now() + s.bulk_delay;
+    s.jobs.push((at, queued, mobile_only, web_only));
+    if s.bulk_delay.is_zero() {
+        apply_due_jobs(s);
     }
-    ok("")
+    if messages.is_empty() {
+        ok("")
+    } else {
+        Reply::json(
+            200,
+            &format!(
+                r#"{{"ok":false,"error":"failed_for_some_users","response_metadata":{{"messages":[{}]}}}}"#,
+                messages.join(",")
+            ),
+        )
+    }
 }
 
 fn get_settings(s: &State, f: &HashMap<String, String>) -> Reply {
