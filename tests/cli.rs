@@ -404,7 +404,7 @@ fn reset_many_reports_one_json_line_per_user() {
     let first = stdout.lines().next().unwrap();
     assert!(
         first.starts_with(
-            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","error":null,"request_id":"req-"#
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":false,"error":null,"request_id":"req-"#
         ),
         "{first}"
     );
@@ -949,10 +949,12 @@ fn reset_many_dry_run_shows_the_first_request_and_the_count() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("would reset mobile sessions of 3 of 3") || stderr.contains("of 3 user(s)"),
+        stderr.contains(
+            "would reset mobile sessions of 3 user(s) with one admin.users.session.reset call each"
+        ),
         "{stderr}"
     );
-    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
 }
 
 #[test]
@@ -1051,4 +1053,214 @@ fn a_bot_token_is_warned_about_before_the_call() {
     assert!(!stderr.contains("not-a-user-token"), "{stderr}");
     let (_, _, stderr) = run(&slack, &["reset", "W1"]);
     assert!(!stderr.contains("warning: the token"), "{stderr}");
+}
+
+// ---- Log out a whole org: --bulk, --all, emails.
+
+fn report_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+const FAST_VERIFY: [&str; 4] = ["--verify-interval", "0.2", "--verify-deadline", "3"];
+
+#[test]
+fn bulk_logs_out_and_verifies_everyone_with_a_report_saying_how() {
+    let slack = FakeSlack::start(300);
+    slack.with(|s| {
+        s.bulk_delay = Duration::from_millis(200);
+        s.bulk_never = ["W7"].map(String::from).into();
+    });
+    let ids = write_temp("bulk-ids.txt", &users(300).join("\n"));
+    let report = ids.with_file_name("bulk-report.jsonl");
+    let _ = std::fs::remove_file(&report);
+    let mut args = vec![
+        "reset-many",
+        ids.to_str().unwrap(),
+        "--bulk",
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    args.extend(FAST_VERIFY);
+    let (code, _, stderr) = run(&slack, &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("300 verified"), "{stderr}");
+    assert!(
+        stderr.contains("calls made:") && stderr.contains("1 admin.users.session.resetBulk"),
+        "{stderr}"
+    );
+    let lines = report_lines(&report);
+    assert_eq!(lines.len(), 300);
+    for v in &lines {
+        assert_eq!(
+            (v["ok"].as_bool(), v["verified"].as_bool()),
+            (Some(true), Some(true)),
+            "{v}"
+        );
+        let single = v["user_id"] == "W7";
+        assert_eq!(v["how"], if single { "single" } else { "bulk" }, "{v}");
+        assert_eq!(
+            v["method"],
+            if single {
+                "admin.users.session.reset"
+            } else {
+                "admin.users.session.resetBulk"
+            }
+        );
+    }
+    assert_eq!(slack.single_resets("W7"), 1);
+    assert_eq!(slack.single_resets("W8"), 0);
+}
+
+/// Kill the run at each step (snapshot, enqueue, verify, fallback) and resume from the
+/// report: everyone ends verified, and nobody verified gets a single reset afterwards.
+#[test]
+fn a_bulk_run_killed_at_any_step_resumes_to_everyone_verified() {
+    for (step, method, after) in [
+        ("snapshot", "admin.users.session.list", 0),
+        ("enqueue", "admin.users.session.resetBulk", 0),
+        ("verify", "admin.users.session.list", 2),
+        ("fallback", "admin.users.session.reset", 0),
+    ] {
+        let slack = FakeSlack::start(120);
+        slack.with(|s| {
+            s.bulk_delay = Duration::from_millis(100);
+            // Two users the job never logs out, so that the fallback runs.
+            s.bulk_never = ["W5", "W6"].map(String::from).into();
+            s.hang = Some((method.to_owned(), after));
+        });
+        let ids = write_temp(&format!("kill-{step}.txt"), &users(120).join("\n"));
+        let report = ids.with_file_name(format!("kill-{step}.jsonl"));
+        let _ = std::fs::remove_file(&report);
+        let mut args = vec![
+            "reset-many",
+            ids.to_str().unwrap(),
+            "--bulk",
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        args.extend(FAST_VERIFY);
+        let mut child = spawn(&slack, &args);
+        let started = std::time::Instant::now();
+        while slack.calls(method) <= after {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{step}: never reached"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let verified_before: Vec<String> = report_lines(&report)
+            .iter()
+            .filter(|v| v["verified"] == true)
+            .map(|v| v["user_id"].as_str().unwrap().to_owned())
+            .collect();
+        let singles_before: Vec<u32> = verified_before
+            .iter()
+            .map(|u| slack.single_resets(u))
+            .collect();
+
+        slack.with(|s| s.hang = None);
+        let (code, _, stderr) = run(&slack, &args);
+        assert_eq!(code, 0, "{step}: {stderr}");
+        let lines = report_lines(&report);
+        let mut verified: Vec<String> = lines
+            .iter()
+            .filter(|v| v["verified"] == true)
+            .map(|v| v["user_id"].as_str().unwrap().to_owned())
+            .collect();
+        verified.sort();
+        let before = verified.len();
+        verified.dedup();
+        assert_eq!(before, verified.len(), "{step}: a user verified twice");
+        let mut want = users(120);
+        want.sort();
+        assert_eq!(verified, want, "{step}: everyone ends verified");
+        for (u, n) in verified_before.iter().zip(singles_before) {
+            assert_eq!(
+                slack.single_resets(u),
+                n,
+                "{step}: {u} got a single reset after being verified"
+            );
+        }
+        for u in users(120) {
+            assert!(slack.sessions(&u).is_empty(), "{step}: {u}");
+        }
+    }
+}
+
+#[test]
+fn all_leaves_out_bots_the_primary_owner_and_the_caller() {
+    let slack = FakeSlack::start(30);
+    slack.with(|s| s.bulk_delay = Duration::from_millis(50));
+    let (code, who, stderr) = run(&slack, &["--dry-run", "reset-many", "--all", "--bulk"]);
+    assert_eq!(code, 0, "{stderr}");
+    let who: Vec<&str> = who.lines().collect();
+    assert_eq!(who.len(), 29, "{who:?}");
+    assert!(!who.contains(&"W1") && !who.contains(&"B1") && !who.contains(&"WOWNER"));
+    assert!(
+        stderr.contains("left out: 1 bot(s), the primary owner(s) WOWNER, you (W1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 admin.users.session.resetBulk call(s)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        slack.calls("admin.users.session.resetBulk") + slack.calls("admin.users.session.reset"),
+        0
+    );
+
+    let mut args = vec!["reset-many", "--all", "--bulk"];
+    args.extend(FAST_VERIFY);
+    let (code, out, stderr) = run(&slack, &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json_lines(&out).len(), 29);
+    assert_eq!(
+        slack.sessions("W1").len(),
+        2,
+        "the caller keeps a working console"
+    );
+    assert_eq!(slack.sessions("WOWNER").len(), 1);
+    assert!(slack.sessions("W2").is_empty());
+    let mut args = vec!["reset-many", "--all", "--include-self", "--bulk"];
+    args.extend(FAST_VERIFY);
+    let (code, out, stderr) = run(&slack, &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json_lines(&out).len(), 30);
+    assert!(slack.sessions("W1").is_empty());
+}
+
+#[test]
+fn emails_are_taken_everywhere_and_an_unknown_one_stops_before_any_write() {
+    let slack = FakeSlack::start(5);
+    let (code, out, stderr) = run(&slack, &["reset", "w2@example.com"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.contains("of W2"), "{out}");
+    assert_eq!(slack.resets("W2"), 1);
+    let (code, _, stderr) = run(
+        &slack,
+        &["invalidate", "--user", "w3@example.com", "--session", "301"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(slack.sessions("W3"), [302]);
+
+    let ids = write_temp("emails.txt", "W1\nw4@example.com\nnobody@example.com\nW5\n");
+    let (code, _, stderr) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("nobody@example.com") && stderr.contains("nothing was reset"),
+        "{stderr}"
+    );
+    assert_eq!(
+        slack.resets("W1") + slack.resets("W4") + slack.resets("W5"),
+        0
+    );
+    let (code, _, stderr) = run(&slack, &["settings", "clear", "ghost@example.com"]);
+    assert_eq!(code, 2, "{stderr}");
 }

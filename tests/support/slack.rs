@@ -52,6 +52,9 @@ pub struct State {
     pub bulk_never: std::collections::HashSet<String>,
     /// Users resetBulk answers `failed_for_some_users` for (the rest of the chunk is queued).
     pub bulk_fail: std::collections::HashSet<String>,
+    /// Calls of this method after the first N hang (until the client gives up), to
+    /// kill a run at a chosen step.
+    pub hang: Option<(String, u32)>,
     /// Queued jobs: when each applies, the users, mobile_only, web_only.
     jobs: Vec<(Instant, Vec<String>, bool, bool)>,
 }
@@ -229,6 +232,11 @@ fn handle(state: &Mutex<State>, r: &Received) -> Reply {
         entry.1 += 1;
     }
     *s.calls.entry(method.clone()).or_default() += 1;
+    if let Some((m, after)) = &s.hang {
+        if *m == method && s.calls[&method] > *after {
+            return Reply::Hang(Duration::from_secs(30));
+        }
+    }
     if let Some(code) = s.fail_with.get(&method) {
         return slack_error(&code.clone());
     }

@@ -190,6 +190,19 @@ pub(crate) fn simple_client(global: &Global) -> Result<Client<UreqTransport>, Fa
     client(global, |w| say(&wait_words(w)))
 }
 
+/// Ids as given, with any email address turned into its user's id (before anything is
+/// written; a dry run leaves them as given and makes no call).
+pub(crate) fn resolve(
+    client: &Client<UreqTransport>,
+    inputs: &[String],
+    global: &Global,
+) -> Result<Vec<String>, Failure> {
+    if global.dry_run || !inputs.iter().any(|i| i.contains('@')) {
+        return Ok(inputs.to_vec());
+    }
+    Ok(client.resolve_users(inputs)?)
+}
+
 pub(crate) fn print_warnings(warnings: &[String]) {
     for warning in warnings {
         say(&format!("warning from Slack: {warning}"));

@@ -14,7 +14,7 @@ use crate::Global;
     override_usage = "slack-sessions invalidate --user <USER_ID> [--team <TEAM_ID>] --session <SESSION_ID>"
 )]
 pub(crate) struct InvalidateArgs {
-    /// The user the session belongs to (required).
+    /// The user the session belongs to, by id or email address (required).
     #[arg(long = "user", value_name = "USER_ID", required = true)]
     user_id: String,
     /// The workspace the session belongs to, sent alongside --user (optional).
@@ -27,7 +27,8 @@ pub(crate) struct InvalidateArgs {
 
 pub(crate) fn run(args: &InvalidateArgs, global: &Global) -> Result<(), Failure> {
     let client = core::simple_client(global)?;
-    let mut request = InvalidateRequest::new(args.user_id.clone(), args.session_id);
+    let user_id = core::resolve(&client, std::slice::from_ref(&args.user_id), global)?.remove(0);
+    let mut request = InvalidateRequest::new(user_id.clone(), args.session_id);
     if let Some(team) = &args.team_id {
         request = request.team(team.clone());
     }

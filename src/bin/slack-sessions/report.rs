@@ -14,8 +14,9 @@ use serde::Serialize;
 
 use crate::core::{self, Failure, Scope};
 
-/// The method every line of a `reset-many` report is about.
+/// The methods a `reset-many` report line can name: one reset, or a resetBulk job.
 pub(crate) const METHOD: &str = "admin.users.session.reset";
+pub(crate) const BULK_METHOD: &str = "admin.users.session.resetBulk";
 
 /// One line of the report, fields in this order.
 #[derive(Serialize)]
@@ -24,7 +25,13 @@ pub(crate) struct Line<'a> {
     pub(crate) ok: bool,
     pub(crate) scope: &'static str,
     pub(crate) method: &'static str,
+    /// `single` or `bulk`.
+    pub(crate) how: &'static str,
+    /// Whether the session list showed the user's sessions gone afterwards.
+    pub(crate) verified: bool,
     pub(crate) error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) detail: Option<&'a str>,
     pub(crate) request_id: Option<&'a str>,
     pub(crate) attempts: u32,
 }
@@ -38,8 +45,9 @@ impl Line<'_> {
 /// What an earlier report says.
 #[derive(Debug, Default)]
 pub(crate) struct Earlier {
-    /// For each user reset successfully, the scopes that were done.
-    done: HashMap<String, Vec<Scope>>,
+    /// For each user reset successfully, the scopes that were done, and whether each
+    /// was verified.
+    done: HashMap<String, Vec<(Scope, bool)>>,
     /// Lines that are report lines.
     pub(crate) report_lines: usize,
     /// JSON lines that do not say what was done (no method or scope): not trusted.
@@ -83,23 +91,32 @@ impl Earlier {
                 .and_then(|s| s.as_str())
                 .and_then(Scope::parse);
             let method = v.get("method").and_then(|m| m.as_str());
-            let (Some(scope), Some(METHOD)) = (scope, method) else {
+            let (Some(scope), Some(METHOD | BULK_METHOD)) = (scope, method) else {
                 earlier.untrusted += 1;
                 continue;
             };
             earlier.report_lines += 1;
-            if ok {
-                earlier.done.entry(user.to_owned()).or_default().push(scope);
+            let verified = v.get("verified").and_then(|b| b.as_bool()) == Some(true);
+            // A resetBulk line is done only when verified: the job's "ok" says nothing.
+            let done = ok && (verified || method == Some(METHOD));
+            if done {
+                earlier
+                    .done
+                    .entry(user.to_owned())
+                    .or_default()
+                    .push((scope, verified));
             }
         }
         earlier
     }
 
-    /// Whether an earlier `ok` line covers a reset of `scope` for `user`.
-    pub(crate) fn covers(&self, user: &str, scope: Scope) -> bool {
-        self.done
-            .get(user)
-            .is_some_and(|done| done.iter().any(|d| d.covers(scope)))
+    /// Whether an earlier `ok` line covers a reset of `scope` for `user`; with
+    /// `verified_only`, only a line whose sessions were seen gone counts.
+    pub(crate) fn covers(&self, user: &str, scope: Scope, verified_only: bool) -> bool {
+        self.done.get(user).is_some_and(|done| {
+            done.iter()
+                .any(|(d, verified)| d.covers(scope) && (*verified || !verified_only))
+        })
     }
 
     pub(crate) fn merge(&mut self, other: Earlier) {
@@ -237,14 +254,29 @@ mod tests {
         let e = Earlier::parse(text);
         assert_eq!((e.report_lines, e.untrusted, e.unreadable), (2, 1, 1));
         assert_eq!(e.torn, Some(Some("W4".to_owned())));
-        assert!(e.covers("W1", Scope::Web));
-        assert!(!e.covers("W1", Scope::All), "web does not cover all");
-        assert!(!e.covers("W1", Scope::Mobile));
-        assert!(e.covers("W3", Scope::Web) && e.covers("W3", Scope::Mobile));
+        assert!(e.covers("W1", Scope::Web, false));
+        assert!(!e.covers("W1", Scope::All, false), "web does not cover all");
+        assert!(!e.covers("W1", Scope::Mobile, false));
+        assert!(e.covers("W3", Scope::Web, false) && e.covers("W3", Scope::Mobile, false));
         assert!(
-            !e.covers("W2", Scope::All),
+            !e.covers("W3", Scope::All, true),
+            "a single reset is not verified"
+        );
+        assert!(
+            !e.covers("W2", Scope::All, false),
             "a line without scope is not trusted"
         );
-        assert!(!e.covers("W4", Scope::All));
+        assert!(!e.covers("W4", Scope::All, false));
+        let bulk = Earlier::parse(concat!(
+            r#"{"user_id":"W5","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":false}"#,
+            "\n",
+            r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":true}"#,
+            "\n",
+        ));
+        assert!(
+            !bulk.covers("W5", Scope::All, false),
+            "an unverified bulk line is never trusted"
+        );
+        assert!(bulk.covers("W6", Scope::All, true));
     }
 }

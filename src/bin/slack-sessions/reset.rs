@@ -12,7 +12,7 @@ use crate::Global;
 #[derive(Args, Debug)]
 #[command(override_usage = "slack-sessions reset [--mobile-only | --web-only] <USER_ID>")]
 pub(crate) struct ResetArgs {
-    /// The user's id, e.g. W12345678.
+    /// The user's id, e.g. W12345678, or their email address.
     user_id: String,
     /// Only expire mobile sessions.
     #[arg(long, conflicts_with = "web_only")]
@@ -25,7 +25,8 @@ pub(crate) struct ResetArgs {
 pub(crate) fn run(args: &ResetArgs, global: &Global) -> Result<(), Failure> {
     let client = core::simple_client(global)?;
     let scope = Scope::new(args.mobile_only, args.web_only);
-    let mut request = ResetRequest::new(args.user_id.clone());
+    let user_id = core::resolve(&client, std::slice::from_ref(&args.user_id), global)?.remove(0);
+    let mut request = ResetRequest::new(user_id.clone());
     if args.mobile_only {
         request = request.mobile_only(true);
     }
@@ -36,7 +37,7 @@ pub(crate) fn run(args: &ResetArgs, global: &Global) -> Result<(), Failure> {
         &client,
         &request,
         global,
-        || format!("reset {} of {}", scope.words(), args.user_id),
-        serde_json::json!({"user_id": args.user_id, "scope": scope.as_str()}),
+        || format!("reset {} of {user_id}", scope.words()),
+        serde_json::json!({"user_id": user_id, "scope": scope.as_str()}),
     )
 }

@@ -10,27 +10,53 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use slack_sessions::{BulkOptions, ResetOutcome, ResetRequest, SlackMethod};
+use slack_sessions::{
+    BulkOptions, ListRequest, ResetBulkRequest, ResetHow, ResetMany, ResetOutcome, ResetRequest,
+    ResetVerified, SlackMethod, UreqTransport, VerifyOptions,
+};
 
 use crate::core::{self, Failure, Scope};
 use crate::report::{self, Earlier, Line, ReportFile};
 use crate::Global;
 
-/// Log out many users, one call each, riding out rate limits.
+/// Log out many users (or, with --all, the whole org), riding out rate limits.
 ///
 /// Writes one JSON line per user as each finishes: to --report FILE (appended to, and
 /// resumed from), or to stdout. Progress and the summary go to stderr.
 ///
-/// Calls admin.users.session.reset per user (scope admin.users:write, Tier 2).
+/// Calls admin.users.session.reset per user (scope admin.users:write, Tier 2); with
+/// --bulk, admin.users.session.resetBulk (Tier 2, 1,000 users a call) and
+/// admin.users.session.list (admin.users:read, Tier 2) to verify each user.
 #[derive(Args, Debug)]
 #[command(
-    override_usage = "slack-sessions reset-many [FILE|-] [--mobile-only | --web-only] [--report FILE] [--rate N]"
+    override_usage = "slack-sessions reset-many [FILE|-|--all] [--bulk] [--mobile-only | --web-only] [--report FILE]"
 )]
 pub(crate) struct ResetManyArgs {
-    /// File of user ids, one per line (a UTF-8 BOM, blank lines and # comments are
-    /// skipped); - or nothing for stdin.
-    #[arg(value_name = "FILE|-")]
+    /// File of user ids or email addresses, one per line (a UTF-8 BOM, blank lines and
+    /// # comments are skipped); - or nothing for stdin.
+    #[arg(value_name = "FILE|-", conflicts_with = "all")]
     input: Option<PathBuf>,
+    /// Every active user of the org (from admin.users.list), minus bots, the primary
+    /// owner and yourself (see --include-self). Needs admin.users:read too.
+    #[arg(long)]
+    all: bool,
+    /// With --all: log out your own sessions too (by default the responder keeps a
+    /// working console).
+    #[arg(long, requires = "all")]
+    include_self: bool,
+    /// Use admin.users.session.resetBulk (1,000 users a call) and verify each user
+    /// against admin.users.session.list, with a single reset for anyone the bulk job
+    /// misses by --verify-deadline.
+    #[arg(long)]
+    bulk: bool,
+    /// With --bulk: how long the bulk job gets to show each user's sessions gone before
+    /// the single-reset fallback (default 600).
+    #[arg(long, value_name = "SECONDS", value_parser = crate::parse_seconds, requires = "bulk")]
+    verify_deadline: Option<Duration>,
+    /// With --bulk: wait this long before the first check of the session list (later
+    /// checks back off, doubling up to a minute; default 5).
+    #[arg(long, value_name = "SECONDS", value_parser = crate::parse_seconds, requires = "bulk")]
+    verify_interval: Option<Duration>,
     /// Only expire mobile sessions.
     #[arg(long, conflicts_with = "web_only")]
     mobile_only: bool,
@@ -45,16 +71,85 @@ pub(crate) struct ResetManyArgs {
     #[arg(long, value_name = "REPORT")]
     skip_done: Option<PathBuf>,
     /// Start at most N calls a minute (when the token's rate budget is shared).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "bulk")]
     rate: Option<u32>,
     /// Stop when Slack has not answered anything for this long (default 120).
-    #[arg(long, value_name = "SECONDS", value_parser = crate::parse_seconds)]
+    #[arg(long, value_name = "SECONDS", value_parser = crate::parse_seconds, conflicts_with = "bulk")]
     max_silence: Option<Duration>,
+}
+
+/// A run of either kind, driven the same way.
+enum Run<'a> {
+    Single(ResetMany<'a, UreqTransport>),
+    Bulk(Box<ResetVerified<'a, UreqTransport>>),
+}
+
+impl Run<'_> {
+    fn next(&mut self) -> Option<ResetOutcome> {
+        match self {
+            Run::Single(r) => r.next(),
+            Run::Bulk(r) => r.next(),
+        }
+    }
+
+    fn next_user(&self) -> Option<String> {
+        match self {
+            Run::Single(r) => r.remaining().next().map(str::to_owned),
+            Run::Bulk(_) => None,
+        }
+    }
+
+    fn remaining(&self) -> usize {
+        match self {
+            Run::Single(r) => r.remaining().len(),
+            Run::Bulk(r) => r.remaining().count(),
+        }
+    }
+
+    fn stopped(&self) -> Option<&str> {
+        match self {
+            Run::Single(r) => r.stopped(),
+            Run::Bulk(r) => r.stopped(),
+        }
+    }
 }
 
 pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> {
     let scope = Scope::new(args.mobile_only, args.web_only);
-    let ids = read_ids(args.input.as_deref())?;
+    let progress = Progress::start(0);
+    let client = if global.dry_run && !args.all {
+        core::simple_client(global)?
+    } else {
+        core::client(global, progress.on_wait())?
+    };
+
+    // Who: the org, or the input; emails become ids before anything is written.
+    let ids =
+        if args.all {
+            let t = client.org_targets(args.include_self)?;
+            let me = match (&t.caller, t.skipped_self) {
+                (Some(c), true) => format!(", you ({c}; --include-self to log yourself out too)"),
+                _ => String::new(),
+            };
+            core::say(&format!(
+            "the org has {} user(s) to log out (left out: {} bot(s), the primary owner(s) {}{me})",
+            t.users.len(),
+            t.bots.len(),
+            if t.primary_owners.is_empty() { "-".to_owned() } else { t.primary_owners.join(", ") },
+        ));
+            if t.users.is_empty() {
+                return Err(Failure::usage("no user to log out in the org"));
+            }
+            t.users
+        } else {
+            let ids = read_ids(args.input.as_deref())?;
+            if global.dry_run {
+                ids
+            } else {
+                dedup(client.resolve_users(&ids)?)
+            }
+        };
+
     let mut earlier = Earlier::default();
     if let Some(path) = &args.skip_done {
         let read = report::read(path)?;
@@ -70,49 +165,44 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
         }
         None => None,
     };
-    let (skipped, todo): (Vec<String>, Vec<String>) =
-        ids.into_iter().partition(|id| earlier.covers(id, scope));
-
-    let mut options = BulkOptions::new()
-        .mobile_only(args.mobile_only)
-        .web_only(args.web_only)
-        .per_minute(args.rate.unwrap_or(0));
-    if let Some(limit) = args.max_silence {
-        options = options.max_silence(limit);
-    }
+    let (skipped, todo): (Vec<String>, Vec<String>) = ids
+        .into_iter()
+        .partition(|id| earlier.covers(id, scope, args.bulk));
 
     if global.dry_run {
-        let client = core::simple_client(global)?;
-        if let Some(first) = todo.first() {
-            let mut request = ResetRequest::new(first.clone());
-            if args.mobile_only {
-                request = request.mobile_only(true);
-            }
-            if args.web_only {
-                request = request.web_only(true);
-            }
-            core::print_request(&client.build_request(&request)?)?;
-        }
-        core::say(&format!(
-            "dry run: would reset {} of {} user(s), one {} call each (the request above is the first; the others differ only in user_id), and skip {} already done; nothing was sent",
-            scope.words(),
-            todo.len(),
-            ResetRequest::NAME,
-            skipped.len()
-        ));
-        return Ok(());
+        return dry_run(&client, args, scope, &todo, skipped.len());
     }
 
     let total = todo.len();
-    let progress = Progress::start(total);
-    let client = core::client(global, progress.on_wait())?;
+    progress.total(total);
     let started = Instant::now();
     let mut failed = Vec::new();
+    let mut unverified = Vec::new();
     let mut finished = 0;
     let mut output_failure = None;
-    let mut run = client.reset_many(todo, options);
+    let mut run = if args.bulk {
+        let mut options = VerifyOptions::new()
+            .mobile_only(args.mobile_only)
+            .web_only(args.web_only);
+        if let Some(d) = args.verify_deadline {
+            options = options.deadline(d);
+        }
+        if let Some(d) = args.verify_interval {
+            options = options.first_check(d);
+        }
+        Run::Bulk(Box::new(client.reset_verified(todo, options)))
+    } else {
+        let mut options = BulkOptions::new()
+            .mobile_only(args.mobile_only)
+            .web_only(args.web_only)
+            .per_minute(args.rate.unwrap_or(0));
+        if let Some(limit) = args.max_silence {
+            options = options.max_silence(limit);
+        }
+        Run::Single(client.reset_many(todo, options))
+    };
     loop {
-        progress.calling(run.remaining().next());
+        progress.calling(run.next_user().as_deref());
         let Some(outcome) = run.next() else { break };
         finished += 1;
         let line = outcome_line(&outcome, scope);
@@ -135,27 +225,50 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
             ));
             break;
         }
-        if let Err(e) = &outcome.result {
-            failed.push(format!("{} ({})", outcome.user_id, core::reason(e)));
+        match &outcome.result {
+            Err(e) => failed.push(format!("{} ({})", outcome.user_id, core::reason(e))),
+            Ok(()) if args.bulk && !outcome.verified => unverified.push(format!(
+                "{} ({})",
+                outcome.user_id,
+                outcome.detail.as_deref().unwrap_or("not verified")
+            )),
+            Ok(()) => {}
         }
         progress.finished(finished);
     }
     progress.stop();
 
-    let not_attempted = run.remaining().len();
+    let not_attempted = run.remaining();
     let ok = finished - failed.len();
     let skipped_note = if skipped.is_empty() {
         String::new()
     } else {
         format!("; skipped {} already done", skipped.len())
     };
+    let verified_note = if args.bulk {
+        format!(", {} verified", ok - unverified.len())
+    } else {
+        String::new()
+    };
     core::say(&format!(
-        "reset {ok} of {total} user(s) ({}) in {:.1}s{skipped_note}",
+        "reset {ok} of {total} user(s) ({}){verified_note} in {:.1}s{skipped_note}",
         scope.words(),
         started.elapsed().as_secs_f64()
     ));
+    if let Run::Bulk(r) = &run {
+        let mut calls: Vec<String> = r.calls().map(|(m, n)| format!("{n} {m}")).collect();
+        calls.sort();
+        core::say(&format!("calls made: {}", calls.join(", ")));
+    }
     if !failed.is_empty() {
         core::say(&format!("{} failed: {}", failed.len(), failed.join(", ")));
+    }
+    if !unverified.is_empty() {
+        core::say(&format!(
+            "{} reset but not verified: {}",
+            unverified.len(),
+            unverified.join(", ")
+        ));
     }
     if let Some(why) = output_failure {
         core::say(&format!("{not_attempted} user(s) not attempted"));
@@ -171,14 +284,92 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
             "{not_attempted} user(s) not attempted; fix the cause and {resume}"
         ));
     }
-    if failed.is_empty() && not_attempted == 0 {
+    if failed.is_empty() && unverified.is_empty() && not_attempted == 0 {
         Ok(())
     } else {
         Err(Failure::failed(format!(
-            "{} user(s) not reset",
-            failed.len() + not_attempted
+            "{} user(s) not reset{}",
+            failed.len() + not_attempted,
+            if unverified.is_empty() {
+                String::new()
+            } else {
+                format!(", {} not verified", unverified.len())
+            }
         )))
     }
+}
+
+/// Duplicates kept once, in order (an email and an id can name the same user).
+fn dedup(ids: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    ids.into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
+}
+
+fn dry_run(
+    client: &slack_sessions::Client<UreqTransport>,
+    args: &ResetManyArgs,
+    scope: Scope,
+    todo: &[String],
+    skipped: usize,
+) -> Result<(), Failure> {
+    if args.all {
+        for id in todo {
+            core::print(id)?;
+        }
+    } else if let Some(first) = todo.first() {
+        if args.bulk {
+            let mut request =
+                ResetBulkRequest::new(todo.iter().take(ResetBulkRequest::MAX_USERS).cloned());
+            if args.mobile_only {
+                request = request.mobile_only(true);
+            }
+            if args.web_only {
+                request = request.web_only(true);
+            }
+            core::print_request(&client.build_request(&request)?)?;
+        } else {
+            let mut request = ResetRequest::new(first.clone());
+            if args.mobile_only {
+                request = request.mobile_only(true);
+            }
+            if args.web_only {
+                request = request.web_only(true);
+            }
+            core::print_request(&client.build_request(&request)?)?;
+        }
+    }
+    let calls = if args.bulk {
+        format!(
+            "{} {} call(s) of up to 1,000 users (the request above is the first), after a snapshot walk of {} and before verification walks of it, then one {} for each user the job misses",
+            todo.len().div_ceil(ResetBulkRequest::MAX_USERS),
+            ResetBulkRequest::NAME,
+            ListRequest::NAME,
+            ResetRequest::NAME
+        )
+    } else {
+        format!(
+            "one {} call each (the request above is the first; the others differ only in user_id)",
+            ResetRequest::NAME
+        )
+    };
+    let who = if args.all {
+        " (listed above; only read calls were made to find them)"
+    } else {
+        ""
+    };
+    core::say(&format!(
+        "dry run: would reset {} of {} user(s){who} with {calls}, and skip {skipped} already done; nothing was written{}",
+        scope.words(),
+        todo.len(),
+        if !args.all && todo.iter().any(|i| i.contains('@')) {
+            "; email addresses would be resolved to ids first"
+        } else {
+            ""
+        }
+    ));
+    Ok(())
 }
 
 fn outcome_line(o: &ResetOutcome, scope: Scope) -> String {
@@ -186,8 +377,14 @@ fn outcome_line(o: &ResetOutcome, scope: Scope) -> String {
         user_id: &o.user_id,
         ok: o.is_ok(),
         scope: scope.as_str(),
-        method: report::METHOD,
+        method: match o.how {
+            ResetHow::Bulk => report::BULK_METHOD,
+            _ => report::METHOD,
+        },
+        how: o.how.as_str(),
+        verified: o.verified,
         error: o.result.as_ref().err().map(core::reason),
+        detail: o.detail.as_deref(),
         request_id: o.request_id.as_deref(),
         attempts: o.attempts,
     }
@@ -314,6 +511,13 @@ impl Progress {
             stop,
             ticker,
         }
+    }
+
+    fn total(&self, total: usize) {
+        self.with(|s| {
+            s.total = total;
+            s.started = Instant::now();
+        });
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {

@@ -15,7 +15,7 @@ pub(crate) enum SettingsCommand {
     ///
     /// Calls admin.users.session.getSettings (scope admin.users:read, Tier 4).
     Get {
-        /// User ids.
+        /// User ids or email addresses.
         #[arg(required = true, value_name = "USER_ID")]
         user_ids: Vec<String>,
     },
@@ -26,7 +26,7 @@ pub(crate) enum SettingsCommand {
         override_usage = "slack-sessions settings set <USER_ID>... [--duration <SECONDS>] [--quit-on-close <BOOL>]"
     )]
     Set {
-        /// User ids.
+        /// User ids or email addresses.
         #[arg(required = true, value_name = "USER_ID")]
         user_ids: Vec<String>,
         /// Session duration in seconds (28800 = 8 hours to 315569520 = 10 years).
@@ -40,7 +40,7 @@ pub(crate) enum SettingsCommand {
     ///
     /// Calls admin.users.session.clearSettings (scope admin.users:write, Tier 4).
     Clear {
-        /// User ids.
+        /// User ids or email addresses.
         #[arg(required = true, value_name = "USER_ID")]
         user_ids: Vec<String>,
     },
@@ -50,6 +50,7 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
     let client = core::simple_client(global)?;
     match command {
         SettingsCommand::Get { user_ids } => {
+            let user_ids = &core::resolve(&client, user_ids, global)?;
             let request = GetSettingsRequest::new(user_ids.iter().cloned());
             if global.dry_run {
                 return core::call(
@@ -95,6 +96,7 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
             duration,
             quit_on_close,
         } => {
+            let user_ids = &core::resolve(&client, user_ids, global)?;
             let mut request = SetSettingsRequest::new(user_ids.iter().cloned());
             if let Some(d) = duration {
                 request = request.duration(Duration::from_secs(*d));
@@ -115,6 +117,7 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
             )
         }
         SettingsCommand::Clear { user_ids } => {
+            let user_ids = &core::resolve(&client, user_ids, global)?;
             let request = ClearSettingsRequest::new(user_ids.iter().cloned());
             core::call(
                 &client,
