@@ -340,21 +340,41 @@ pub struct OrgTargets {
 
 /// Every active user of the org, 100 a page, riding out rate limits.
 fn all_users<T: Transport>(client: &Client<T>) -> Result<Vec<AdminUser>, Error> {
-    let mut users = Vec::new();
-    let mut request = AdminUsersListRequest::new().limit(AdminUsersListRequest::MAX_LIMIT);
+    let first = AdminUsersListRequest::new().limit(AdminUsersListRequest::MAX_LIMIT);
+    let pages = every_page(first, |r| Ok(patient(client, r, 1000)?.response))?;
+    Ok(pages.into_iter().flat_map(|p| p.users).collect())
+}
+
+/// Every page of a walk that starts at `first`, each fetched by `fetch` (which waits out
+/// rate limits, unlike [`Client::pages`]): an answer the method calls "nothing to list"
+/// ends it ([`Paginated::empty_page_on`]), a cursor sent twice is an error.
+fn every_page<R: Paginated>(
+    first: R,
+    mut fetch: impl FnMut(&R) -> Result<R::Response, Error>,
+) -> Result<Vec<R::Response>, Error> {
+    let mut pages = Vec::new();
+    let mut request = first;
     let mut seen = HashSet::new();
     loop {
-        let page = patient(client, &request, 1000)?.response;
-        let next = AdminUsersListRequest::next_cursor(&page)
+        let page = match fetch(&request) {
+            Ok(page) => page,
+            Err(Error::Api(e)) => match R::empty_page_on(&e) {
+                Some(empty) => {
+                    pages.push(empty);
+                    return Ok(pages);
+                }
+                None => return Err(Error::Api(e)),
+            },
+            Err(e) => return Err(e),
+        };
+        let next = R::next_cursor(&page)
             .filter(|c| !c.is_empty())
             .map(str::to_owned);
-        users.extend(page.users);
+        pages.push(page);
         match next {
-            Some(c) if !seen.insert(c.clone()) => {
-                return Err(repeated_cursor::<AdminUsersListRequest>())
-            }
+            Some(c) if !seen.insert(c.clone()) => return Err(repeated_cursor::<R>()),
             Some(c) => request = request.with_cursor(&c),
-            None => return Ok(users),
+            None => return Ok(pages),
         }
     }
 }
@@ -474,56 +494,19 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
     }
 
     fn walk_once(&mut self) -> Result<Vec<ActiveSession>, Error> {
-        let mut sessions = Vec::new();
-        let mut request = ListRequest::new().limit(ListRequest::MAX_LIMIT);
-        let mut seen = HashSet::new();
-        let mut pages = 0;
-        loop {
-            pages += 1;
-            let page = match self.send(&request) {
-                Ok(answer) => answer.response,
-                Err(Error::Api(e)) if e.code() == &ErrorCode::NoActiveSessions => break,
-                Err(e) => return Err(e),
-            };
-            let next = ListRequest::next_cursor(&page)
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned);
-            sessions.extend(page.active_sessions);
-            match next {
-                Some(c) if !seen.insert(c.clone()) => return Err(repeated_cursor::<ListRequest>()),
-                Some(c) => request = request.with_cursor(&c),
-                None => break,
-            }
-        }
-        self.last_walk_pages = pages;
-        Ok(sessions)
+        let first = ListRequest::new().limit(ListRequest::MAX_LIMIT);
+        let pages = every_page(first, |r| Ok(self.send(r)?.response))?;
+        self.last_walk_pages = pages.len();
+        Ok(pages.into_iter().flat_map(|p| p.active_sessions).collect())
     }
 
     /// The sessions of one user now, by a filtered list call.
     fn sessions_of(&mut self, user: &str, team: &str) -> Result<Vec<ActiveSession>, Error> {
-        let mut sessions = Vec::new();
-        let mut request = ListRequest::new()
+        let first = ListRequest::new()
             .user_in_team(user, team)
             .limit(ListRequest::MAX_LIMIT);
-        let mut seen = HashSet::new();
-        loop {
-            let page = match self.send(&request) {
-                Ok(answer) => answer.response,
-                Err(Error::Api(e)) if e.code() == &ErrorCode::NoActiveSessions => {
-                    return Ok(sessions)
-                }
-                Err(e) => return Err(e),
-            };
-            let next = ListRequest::next_cursor(&page)
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned);
-            sessions.extend(page.active_sessions);
-            match next {
-                Some(c) if !seen.insert(c.clone()) => return Err(repeated_cursor::<ListRequest>()),
-                Some(c) => request = request.with_cursor(&c),
-                None => return Ok(sessions),
-            }
-        }
+        let pages = every_page(first, |r| Ok(self.send(r)?.response))?;
+        Ok(pages.into_iter().flat_map(|p| p.active_sessions).collect())
     }
 
     fn snapshot(&mut self) {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidRequest;
 use crate::method::{check_id, Paginated, SlackMethod};
+use crate::methods::check_limit;
 use crate::methods::list::PageMetadata;
 
 /// `admin.users.list`: the org's users (or one workspace's, with [`team`](Self::team)),
@@ -174,15 +175,7 @@ impl SlackMethod for AdminUsersListRequest {
         if let Some(team) = &self.team_id {
             check_id(Self::NAME, "team_id", team)?;
         }
-        if let Some(limit) = self.limit {
-            if !(1..=Self::MAX_LIMIT).contains(&limit) {
-                return Err(InvalidRequest::new(
-                    Self::NAME,
-                    "limit",
-                    format!("is {limit}; Slack accepts 1 to {}", Self::MAX_LIMIT),
-                ));
-            }
-        }
+        check_limit(Self::NAME, self.limit, Self::MAX_LIMIT)?;
         if self.only_guests == Some(true) {
             for (field, set) in [
                 ("include_admins", self.include_admins),

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidRequest;
 use crate::method::{check_id, Paginated, SlackMethod};
+use crate::methods::check_limit;
 use crate::methods::lenient_u64;
 
 /// `admin.users.session.list`: lists active sessions, a page at a time. With no filter,
@@ -158,15 +159,7 @@ impl SlackMethod for ListRequest {
         if let Some(id) = &self.team_id {
             check_id(Self::NAME, "team_id", id)?;
         }
-        if let Some(limit) = self.limit {
-            if !(1..=Self::MAX_LIMIT).contains(&limit) {
-                return Err(InvalidRequest::new(
-                    Self::NAME,
-                    "limit",
-                    format!("is {limit}; Slack accepts 1 to {}", Self::MAX_LIMIT),
-                ));
-            }
-        }
+        check_limit(Self::NAME, self.limit, Self::MAX_LIMIT)?;
         Ok(())
     }
 }

@@ -77,6 +77,22 @@ impl UserIds {
     }
 }
 
+/// Refuses a `limit` outside `1..=max`, the page sizes Slack documents.
+pub(crate) fn check_limit(
+    method: &'static str,
+    limit: Option<u32>,
+    max: u32,
+) -> Result<(), InvalidRequest> {
+    match limit {
+        Some(n) if !(1..=max).contains(&n) => Err(InvalidRequest::new(
+            method,
+            "limit",
+            format!("is {n}; Slack accepts 1 to {max}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Refuses `mobile_only` together with `web_only`: "only mobile" and "only web" at once
 /// is a contradiction, and guessing which one was meant could leave a stolen device
 /// logged in.
