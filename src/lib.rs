@@ -7,6 +7,13 @@
 //! [`ClearSettingsRequest`]; and [`Client::reset_many`] logs out a whole list of users,
 //! one outcome per user, riding out Slack's rate limits.
 //!
+//! For a whole org, [`Client::reset_verified`] uses `resetBulk` (1,000 users a call) and
+//! verifies every user against the session list, with a single reset as the fallback;
+//! [`Client::org_targets`] says who "everyone" is and [`Client::resolve_users`] turns
+//! email addresses into ids before any write ([`AdminUsersListRequest`],
+//! [`LookupByEmailRequest`], [`AuthTestRequest`]). [`ClientBuilder::on_wait`] tells a
+//! program every wait between attempts.
+//!
 //! ```
 //! use slack_sessions::{Client, FakeTransport, ResetRequest};
 //!
@@ -104,8 +111,10 @@
 //! # The token
 //!
 //! [`Token`] never shows the secret in `Debug` or `Display`; the client sends it only in
-//! the `Authorization` header (marked sensitive), never in a URL or body, and scrubs it
-//! from any body snippet an error keeps.
+//! the `Authorization` header (marked sensitive), never in a URL or body. Every answer is
+//! scrubbed of the token (whole, JSON-escaped, percent-encoded, and any prefix or suffix
+//! of 8 characters or more) before anything of it is parsed or kept, so no error, log
+//! record or report can carry it even when a server or proxy echoes it back.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
