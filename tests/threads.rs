@@ -29,6 +29,20 @@ fn next_tid() -> u64 {
 
 const CALLS: u64 = 300;
 
+/// Threads started (machine-wide) while `f` runs, per the kernel's thread ids. When the
+/// ids wrap around `pid_max` in between, the measurement is taken again.
+fn threads_started_during(mut f: impl FnMut()) -> u64 {
+    for _ in 0..3 {
+        let before = next_tid();
+        f();
+        let after = next_tid();
+        if after > before {
+            return after - before - 1;
+        }
+    }
+    panic!("thread ids wrapped around three times in a row");
+}
+
 #[test]
 fn pooled_calls_spawn_no_thread_and_look_nothing_up() {
     let server = TestServer::start(|_| Reply::json(200, r#"{"ok":true}"#));
@@ -42,11 +56,11 @@ fn pooled_calls_spawn_no_thread_and_look_nothing_up() {
             .build()
             .unwrap();
         client.send(&ResetRequest::new("W1")).unwrap(); // connect (and look up) once
-        let before = next_tid();
-        for _ in 0..CALLS {
-            client.send(&ResetRequest::new("W1")).unwrap();
-        }
-        let spawned = next_tid() - before - 1;
+        let spawned = threads_started_during(|| {
+            for _ in 0..CALLS {
+                client.send(&ResetRequest::new("W1")).unwrap();
+            }
+        });
         assert!(
             spawned < CALLS / 10,
             "{host}: {spawned} threads started during {CALLS} calls"
@@ -64,10 +78,10 @@ fn pooled_calls_spawn_no_thread_and_look_nothing_up() {
         .build()
         .new_agent();
     let url = format!("http://127.0.0.1:{port}/api/admin.users.session.reset");
-    let before = next_tid();
-    for _ in 0..CALLS {
-        agent.post(&url).send("user_id=W1").unwrap();
-    }
-    let spawned = next_tid() - before - 1;
+    let spawned = threads_started_during(|| {
+        for _ in 0..CALLS {
+            agent.post(&url).send("user_id=W1").unwrap();
+        }
+    });
     assert!(spawned >= CALLS, "the probe saw only {spawned} threads");
 }
