@@ -1264,3 +1264,37 @@ fn emails_are_taken_everywhere_and_an_unknown_one_stops_before_any_write() {
     let (code, _, stderr) = run(&slack, &["settings", "clear", "ghost@example.com"]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// Report lines longer than stdout's 1,024-byte buffer still go out in one `write` each
+/// (checked with strace where the machine has it; this machine and CI do).
+#[test]
+fn every_report_line_is_one_write_even_past_1024_bytes() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("strace not installed: skipped");
+        return;
+    }
+    let slack = FakeSlack::start(2);
+    let long = format!("W{}", "X".repeat(1500));
+    let ids = write_temp("long-ids.txt", &format!("{long}\nW1\n"));
+    let trace = ids.with_file_name("writes.trace");
+    let out = Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=write", "-o"])
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_slack-sessions"))
+        .args(["reset-many", ids.to_str().unwrap()])
+        .env("SLACK_TOKEN", TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}{}", text(&out.stderr));
+    assert!(stdout.lines().next().unwrap().len() > 1024);
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let writes: Vec<usize> = trace
+        .lines()
+        .filter(|l| l.contains("write(1,"))
+        .map(|l| l.rsplit("= ").next().unwrap().trim().parse().unwrap())
+        .collect();
+    let lines: Vec<usize> = stdout.split_inclusive('\n').map(str::len).collect();
+    assert_eq!(writes, lines, "one write per line:\n{trace}");
+}
