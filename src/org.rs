@@ -193,7 +193,12 @@ pub struct ResetVerified<'a, T> {
     /// Calls made, by method, for the run's report.
     calls_by_method: HashMap<&'static str, u32>,
     last_walk_pages: usize,
+    /// Where the next sample of pending users starts.
+    sample_at: usize,
 }
+
+/// How many pending users are asked one by one before a whole walk is made.
+const SAMPLE: usize = 3;
 
 impl<T: Transport> Client<T> {
     /// Logs these users out with `admin.users.session.resetBulk` (1,000 a call) and
@@ -228,6 +233,7 @@ impl<T: Transport> Client<T> {
             stopped: None,
             calls_by_method: HashMap::new(),
             last_walk_pages: 1,
+            sample_at: 0,
         }
     }
 
@@ -640,45 +646,63 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
     /// The pending users some of whose watched sessions are still active: by a walk of
     /// the whole list, or by one filtered call per user when that is fewer calls.
     fn still_active(&mut self) -> Result<HashSet<String>, Error> {
-        let watched = |this: &Self, user: &str| -> HashSet<u64> {
-            this.watched
-                .get(user)
-                .map(|w| w.sessions.iter().copied().collect())
-                .unwrap_or_default()
-        };
-        let mut still = HashSet::new();
         if self.pending.len() < self.last_walk_pages {
+            let mut still = HashSet::new();
             for user in self.pending.clone() {
-                let team = self
-                    .watched
-                    .get(&user)
-                    .and_then(|w| w.team_id.clone())
-                    .unwrap_or_default();
-                let ids = watched(self, &user);
-                if self
-                    .sessions_of(&user, &team)?
-                    .iter()
-                    .any(|s| ids.contains(&s.session_id))
-                {
+                if self.still_active_alone(&user)? {
                     still.insert(user);
                 }
             }
-        } else {
-            let active: HashSet<(String, u64)> = self
-                .walk()?
-                .into_iter()
-                .map(|s| (s.user_id, s.session_id))
-                .collect();
-            for user in &self.pending {
-                if watched(self, user)
-                    .iter()
-                    .any(|id| active.contains(&(user.clone(), *id)))
-                {
-                    still.insert(user.clone());
-                }
-            }
+            return Ok(still);
         }
-        Ok(still)
+        // A whole walk costs as many calls as the list has pages; first ask a few users
+        // (a different few each round) whether the job has started to apply. While none
+        // of them is logged out, the walk would find nothing and is skipped.
+        let sample: Vec<String> = (0..SAMPLE)
+            .map(|k| self.pending[(self.sample_at + k) % self.pending.len()].clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        self.sample_at = (self.sample_at + SAMPLE) % self.pending.len().max(1);
+        let mut progress = false;
+        for user in &sample {
+            progress |= !self.still_active_alone(user)?;
+        }
+        if !progress {
+            return Ok(self.pending.iter().cloned().collect());
+        }
+        let active: HashSet<(String, u64)> = self
+            .walk()?
+            .into_iter()
+            .map(|s| (s.user_id, s.session_id))
+            .collect();
+        Ok(self
+            .pending
+            .iter()
+            .filter(|user| {
+                self.watched.get(*user).is_some_and(|w| {
+                    w.sessions
+                        .iter()
+                        .any(|id| active.contains(&((*user).clone(), *id)))
+                })
+            })
+            .cloned()
+            .collect())
+    }
+
+    /// Whether some of `user`'s watched sessions are still active, by one filtered call.
+    fn still_active_alone(&mut self, user: &str) -> Result<bool, Error> {
+        let (team, ids) = match self.watched.get(user) {
+            Some(w) => (
+                w.team_id.clone().unwrap_or_default(),
+                w.sessions.iter().copied().collect::<HashSet<u64>>(),
+            ),
+            None => return Ok(false),
+        };
+        Ok(self
+            .sessions_of(user, &team)?
+            .iter()
+            .any(|s| ids.contains(&s.session_id)))
     }
 
     fn unknown_detail(&self, user: &str) -> Option<String> {

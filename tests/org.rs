@@ -231,3 +231,32 @@ fn emails_resolve_before_any_write_and_an_unknown_one_stops_everything() {
         None
     );
 }
+
+/// Checking a few users before a whole walk must not let the unlucky first few (whom the
+/// job never logs out) hold everyone else back: the sample moves on each round.
+#[test]
+fn the_sample_moves_on_so_a_few_stuck_users_do_not_hold_back_the_rest() {
+    let slack = FakeSlack::start(50);
+    slack.with(|s| {
+        s.bulk_delay = Duration::from_millis(50);
+        s.bulk_never = ["W1", "W2", "W3"].map(String::from).into();
+    });
+    let c = client(&slack);
+    let outcomes: Vec<_> = c
+        .reset_verified(users(50), quick().deadline(Duration::from_secs(3)))
+        .collect();
+    assert_eq!(outcomes.len(), 50);
+    for o in &outcomes {
+        assert!(o.is_ok() && o.verified, "{o:?}");
+        let stuck = ["W1", "W2", "W3"].contains(&o.user_id.as_str());
+        assert_eq!(
+            o.how,
+            if stuck {
+                ResetHow::Single
+            } else {
+                ResetHow::Bulk
+            },
+            "{o:?}"
+        );
+    }
+}
