@@ -646,7 +646,7 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
     /// The pending users some of whose watched sessions are still active: by a walk of
     /// the whole list, or by one filtered call per user when that is fewer calls.
     fn still_active(&mut self) -> Result<HashSet<String>, Error> {
-        if self.pending.len() < self.last_walk_pages {
+        if self.pending.len() < self.last_walk_pages || self.pending.len() <= SAMPLE {
             let mut still = HashSet::new();
             for user in self.pending.clone() {
                 if self.still_active_alone(&user)? {
