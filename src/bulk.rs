@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use crate::client::Client;
 use crate::error::{Error, ErrorClass, TransportErrorKind};
+use crate::meta::WithMeta;
 use crate::method::SlackMethod;
 use crate::methods::reset::ResetRequest;
+use crate::retry::Wait;
 use crate::transport::Transport;
 
 /// Options of a [`Client::reset_many`] run.
@@ -244,63 +246,86 @@ impl<'a, T: Transport> ResetMany<'a, T> {
     }
 
     fn reset_one(&mut self, user_id: String) -> ResetOutcome {
-        let mut request = ResetRequest::new(user_id.as_str());
-        if self.options.mobile_only {
-            request = request.mobile_only(true);
+        let request = ResetRequest::scoped(
+            user_id.as_str(),
+            self.options.mobile_only,
+            self.options.web_only,
+        );
+        let client = self.client;
+        let waits = self.options.max_rate_limit_waits;
+        let Patient { result, attempts } = client.send_patiently(&request, waits, || self.pace());
+        let request_id = match &result {
+            Ok(answer) => answer.meta.request_id().map(str::to_owned),
+            Err(error) => error.request_id().map(str::to_owned),
+        };
+        ResetOutcome {
+            request_id,
+            attempts,
+            result: result.map(drop),
+            user_id,
+            how: ResetHow::Single,
+            verified: false,
+            detail: None,
         }
-        if self.options.web_only {
-            request = request.web_only(true);
-        }
+    }
+}
+
+/// A call whose rate limits were waited out, and every attempt it took.
+pub(crate) struct Patient<T> {
+    pub(crate) result: Result<WithMeta<T>, Error>,
+    /// All attempts, the waited-out 429s included.
+    pub(crate) attempts: u32,
+}
+
+impl<T: Transport> Client<T> {
+    /// Sends `request`, and when the client's own retries are spent on 429s, keeps
+    /// waiting as Slack asks (at most `max_waits` times, telling
+    /// [`on_wait`](crate::ClientBuilder::on_wait)): a run over many users never skips one
+    /// over a rate limit. `before_each` runs before every attempt (pacing).
+    pub(crate) fn send_patiently<R: SlackMethod>(
+        &self,
+        request: &R,
+        max_waits: u32,
+        mut before_each: impl FnMut(),
+    ) -> Patient<R::Response> {
         let mut attempts = 0;
         let mut waits = 0;
         loop {
-            self.pace();
-            match self.client.send_with_meta(&request) {
-                Ok(answer) => {
-                    return ResetOutcome {
-                        request_id: answer.meta.request_id().map(str::to_owned),
-                        attempts: attempts + answer.meta.attempts(),
-                        result: Ok(()),
-                        user_id,
-                        how: ResetHow::Single,
-                        verified: false,
-                        detail: None,
-                    }
-                }
+            before_each();
+            match self.send_with_meta(request) {
                 Err(Error::RateLimited {
                     retry_after, meta, ..
-                }) if waits < self.options.max_rate_limit_waits => {
-                    // The client's own retries are spent; keep waiting as Slack asks.
+                }) if waits < max_waits => {
                     attempts += meta.attempts();
                     waits += 1;
-                    let delay = self.client.retry_policy().rate_limit_wait(retry_after);
+                    let delay = self.retry_policy().rate_limit_wait(retry_after);
                     log::info!(
                         target: "slack_sessions",
-                        "reset_many: {user_id} rate limited, waiting {delay:?} before trying again"
+                        "{} rate limited past the client's retries, waiting {delay:?} before trying again",
+                        R::NAME
                     );
                     let error = Error::RateLimited {
                         retry_after,
-                        method: ResetRequest::NAME,
+                        method: R::NAME,
                         meta,
                     };
-                    self.client.wait(&crate::retry::Wait {
-                        method: ResetRequest::NAME,
+                    self.wait(&Wait {
+                        method: R::NAME,
                         delay,
                         reason: "rate limited (HTTP 429), the client's retries spent",
                         attempt: attempts,
                         error: &error,
                     });
                 }
-                Err(error) => {
-                    return ResetOutcome {
-                        request_id: error.request_id().map(str::to_owned),
-                        attempts: attempts + error.attempts(),
-                        result: Err(error),
-                        user_id,
-                        how: ResetHow::Single,
-                        verified: false,
-                        detail: None,
-                    }
+                result => {
+                    let last = match &result {
+                        Ok(answer) => answer.meta.attempts(),
+                        Err(error) => error.attempts(),
+                    };
+                    return Patient {
+                        result,
+                        attempts: attempts + last,
+                    };
                 }
             }
         }

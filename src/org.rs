@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::bulk::{dooms_the_run, ResetHow, ResetOutcome};
+use crate::bulk::{dooms_the_run, Patient, ResetHow, ResetOutcome};
 use crate::client::Client;
-use crate::error::{ApiError, Error, ErrorClass, ErrorCode, InvalidRequest};
+use crate::error::{ApiError, Error, ErrorCode, InvalidRequest};
 use crate::meta::WithMeta;
 use crate::method::{Paginated, SlackMethod};
 use crate::methods::admin_users_list::{AdminUser, AdminUsersListRequest};
@@ -17,7 +17,6 @@ use crate::methods::list::{ActiveSession, ListRequest};
 use crate::methods::lookup_by_email::{is_email, LookupByEmailRequest};
 use crate::methods::reset::ResetRequest;
 use crate::methods::reset_bulk::ResetBulkRequest;
-use crate::retry::Wait;
 use crate::transport::Transport;
 
 /// Options of a [`Client::reset_verified`] run.
@@ -246,9 +245,7 @@ impl<T: Transport> Client<T> {
     ///
     /// The first error of a call that failed (after waiting out rate limits).
     pub fn org_targets(&self, include_self: bool) -> Result<OrgTargets, Error> {
-        let caller = patient(self, &AuthTestRequest::new(), 1000)?
-            .response
-            .user_id;
+        let caller = patient(self, &AuthTestRequest::new())?.response.user_id;
         let mut targets = OrgTargets {
             caller: Some(caller.clone()).filter(|c| !c.is_empty()),
             ..OrgTargets::default()
@@ -285,7 +282,7 @@ impl<T: Transport> Client<T> {
         let mut unknown = Vec::new();
         if emails.len() <= 10 {
             for email in &emails {
-                match patient(self, &LookupByEmailRequest::new(email.as_str()), 1000) {
+                match patient(self, &LookupByEmailRequest::new(email.as_str())) {
                     Ok(answer) => {
                         found.insert(email.to_ascii_lowercase(), answer.response.user.id);
                     }
@@ -347,7 +344,7 @@ pub struct OrgTargets {
 /// Every active user of the org, 100 a page, riding out rate limits.
 fn all_users<T: Transport>(client: &Client<T>) -> Result<Vec<AdminUser>, Error> {
     let first = AdminUsersListRequest::new().limit(AdminUsersListRequest::MAX_LIMIT);
-    let pages = every_page(first, |r| Ok(patient(client, r, 1000)?.response))?;
+    let pages = every_page(first, |r| Ok(patient(client, r)?.response))?;
     Ok(pages.into_iter().flat_map(|p| p.users).collect())
 }
 
@@ -393,38 +390,12 @@ fn repeated_cursor<R: SlackMethod>() -> Error {
     ))
 }
 
-/// Sends `request`, waiting out rate limits beyond the client's own retries (up to
-/// `max_waits` times), as [`Client::reset_many`] does for a user.
+/// Sends `request` as a run does: rate limits waited out past the client's retries.
 fn patient<T: Transport, R: SlackMethod>(
     client: &Client<T>,
     request: &R,
-    max_waits: u32,
 ) -> Result<WithMeta<R::Response>, Error> {
-    let mut waits = 0;
-    let mut attempts = 0;
-    loop {
-        match client.send_with_meta(request) {
-            Err(Error::RateLimited {
-                retry_after, meta, ..
-            }) if waits < max_waits => {
-                waits += 1;
-                attempts += meta.attempts();
-                let error = Error::RateLimited {
-                    retry_after,
-                    method: R::NAME,
-                    meta,
-                };
-                client.wait(&Wait {
-                    method: R::NAME,
-                    delay: client.retry_policy().rate_limit_wait(retry_after),
-                    reason: "rate limited (HTTP 429), the client's retries spent",
-                    attempt: attempts,
-                    error: &error,
-                });
-            }
-            other => return other,
-        }
-    }
+    client.send_patiently(request, 1000, || {}).result
 }
 
 impl<'a, T: Transport> ResetVerified<'a, T> {
@@ -447,12 +418,10 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
     }
 
     fn send<R: SlackMethod>(&mut self, request: &R) -> Result<WithMeta<R::Response>, Error> {
-        let result = patient(self.client, request, self.options.max_rate_limit_waits);
-        let calls = match &result {
-            Ok(a) => a.meta.attempts(),
-            Err(e) => e.attempts().max(1),
-        };
-        *self.calls_by_method.entry(R::NAME).or_default() += calls;
+        let Patient { result, attempts } =
+            self.client
+                .send_patiently(request, self.options.max_rate_limit_waits, || {});
+        *self.calls_by_method.entry(R::NAME).or_default() += attempts;
         result
     }
 
@@ -554,13 +523,11 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
             .map(<[String]>::to_vec)
             .collect();
         for chunk in chunks {
-            let mut request = ResetBulkRequest::new(chunk.iter().cloned());
-            if self.options.mobile_only {
-                request = request.mobile_only(true);
-            }
-            if self.options.web_only {
-                request = request.web_only(true);
-            }
+            let request = ResetBulkRequest::scoped(
+                chunk.iter().cloned(),
+                self.options.mobile_only,
+                self.options.web_only,
+            );
             let (failed, result): (HashSet<String>, Result<Option<String>, Error>) =
                 match self.send(&request) {
                     Ok(answer) => (
@@ -574,9 +541,7 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
                     Err(e) => (chunk.iter().cloned().collect(), Err(e)),
                 };
             if let Err(e) = &result {
-                if dooms_the_run(e)
-                    || matches!(e, Error::Api(a) if a.code().class() == ErrorClass::Fatal)
-                {
+                if dooms_the_run(e) {
                     return self.stop(format!(
                         "resetBulk failed with an error every later call would share: {e}"
                     ));
@@ -714,13 +679,11 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
 
     fn fall_back(&mut self) {
         while let Some(user) = self.fallback.pop_front() {
-            let mut request = ResetRequest::new(user.as_str());
-            if self.options.mobile_only {
-                request = request.mobile_only(true);
-            }
-            if self.options.web_only {
-                request = request.web_only(true);
-            }
+            let request = ResetRequest::scoped(
+                user.as_str(),
+                self.options.mobile_only,
+                self.options.web_only,
+            );
             let result = self.send(&request);
             let (request_id, calls) = match &result {
                 Ok(a) => (a.meta.request_id().map(str::to_owned), a.meta.attempts()),

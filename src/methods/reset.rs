@@ -58,6 +58,16 @@ impl ResetRequest {
         self
     }
 
+    /// A reset of `user_id` with the two flags set only when true, as a run over many
+    /// users builds each request.
+    pub(crate) fn scoped(user_id: impl Into<String>, mobile_only: bool, web_only: bool) -> Self {
+        ResetRequest {
+            user_id: user_id.into(),
+            mobile_only: mobile_only.then_some(true),
+            web_only: web_only.then_some(true),
+        }
+    }
+
     /// The user whose sessions are reset.
     pub fn user_id(&self) -> &str {
         &self.user_id

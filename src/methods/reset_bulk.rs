@@ -76,6 +76,19 @@ impl ResetBulkRequest {
         self
     }
 
+    /// A reset of these users with the two flags set only when true.
+    pub(crate) fn scoped<I, S>(user_ids: I, mobile_only: bool, web_only: bool) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ResetBulkRequest {
+            user_ids: user_ids.into_iter().collect(),
+            mobile_only: mobile_only.then_some(true),
+            web_only: web_only.then_some(true),
+        }
+    }
+
     /// The users in this request.
     pub fn user_ids(&self) -> &[String] {
         &self.user_ids.0
