@@ -17,6 +17,7 @@ use crate::methods::list::{ActiveSession, ListRequest};
 use crate::methods::lookup_by_email::{is_email, LookupByEmailRequest};
 use crate::methods::reset::ResetRequest;
 use crate::methods::reset_bulk::ResetBulkRequest;
+use crate::paginate::{follow, DEFAULT_MAX_PAGES};
 use crate::transport::Transport;
 
 /// Options of a [`Client::reset_verified`] run.
@@ -344,23 +345,24 @@ pub struct OrgTargets {
 /// Every active user of the org, 100 a page, riding out rate limits.
 fn all_users<T: Transport>(client: &Client<T>) -> Result<Vec<AdminUser>, Error> {
     let first = AdminUsersListRequest::new().limit(AdminUsersListRequest::MAX_LIMIT);
-    let pages = every_page(first, |r| Ok(patient(client, r)?.response))?;
+    let pages = every_page(first, |r| patient(client, r))?;
     Ok(pages.into_iter().flat_map(|p| p.users).collect())
 }
 
 /// Every page of a walk that starts at `first`, each fetched by `fetch` (which waits out
 /// rate limits, unlike [`Client::pages`]): an answer the method calls "nothing to list"
-/// ends it ([`Paginated::empty_page_on`]), a cursor sent twice is an error.
+/// ends it ([`Paginated::empty_page_on`]); a loop or a runaway walk is stopped as
+/// [`Pages`](crate::Pages) stops it.
 fn every_page<R: Paginated>(
     first: R,
-    mut fetch: impl FnMut(&R) -> Result<R::Response, Error>,
+    mut fetch: impl FnMut(&R) -> Result<WithMeta<R::Response>, Error>,
 ) -> Result<Vec<R::Response>, Error> {
     let mut pages = Vec::new();
     let mut request = first;
     let mut seen = HashSet::new();
     loop {
-        let page = match fetch(&request) {
-            Ok(page) => page,
+        let answer = match fetch(&request) {
+            Ok(answer) => answer,
             Err(Error::Api(e)) => match R::empty_page_on(&e) {
                 Some(empty) => {
                     pages.push(empty);
@@ -370,24 +372,19 @@ fn every_page<R: Paginated>(
             },
             Err(e) => return Err(e),
         };
-        let next = R::next_cursor(&page)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
-        pages.push(page);
+        let next = follow(
+            &request,
+            &answer,
+            &mut seen,
+            pages.len() + 1,
+            DEFAULT_MAX_PAGES,
+        )?;
+        pages.push(answer.response);
         match next {
-            Some(c) if !seen.insert(c.clone()) => return Err(repeated_cursor::<R>()),
-            Some(c) => request = request.with_cursor(&c),
+            Some(next) => request = next,
             None => return Ok(pages),
         }
     }
-}
-
-fn repeated_cursor<R: SlackMethod>() -> Error {
-    Error::InvalidRequest(InvalidRequest::new(
-        R::NAME,
-        "cursor",
-        "was sent by Slack twice in one walk; stopping instead of looping",
-    ))
 }
 
 /// Sends `request` as a run does: rate limits waited out past the client's retries.
@@ -470,7 +467,7 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
 
     fn walk_once(&mut self) -> Result<Vec<ActiveSession>, Error> {
         let first = ListRequest::new().limit(ListRequest::MAX_LIMIT);
-        let pages = every_page(first, |r| Ok(self.send(r)?.response))?;
+        let pages = every_page(first, |r| self.send(r))?;
         self.last_walk_pages = pages.len();
         Ok(pages.into_iter().flat_map(|p| p.active_sessions).collect())
     }
@@ -480,7 +477,7 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
         let first = ListRequest::new()
             .user_in_team(user, team)
             .limit(ListRequest::MAX_LIMIT);
-        let pages = every_page(first, |r| Ok(self.send(r)?.response))?;
+        let pages = every_page(first, |r| self.send(r))?;
         Ok(pages.into_iter().flat_map(|p| p.active_sessions).collect())
     }
 

@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::meta::WithMeta;
 use crate::method::Paginated;
 use crate::transport::Transport;
 
@@ -30,10 +31,13 @@ pub struct Pages<'a, T, R> {
     max_pages: usize,
 }
 
+/// The most pages a walk fetches unless told otherwise.
+pub(crate) const DEFAULT_MAX_PAGES: usize = 10_000;
+
 impl<'a, T: Transport, R: Paginated> Pages<'a, T, R> {
     /// The most pages a walk fetches unless told otherwise: 10,000 (ten million sessions
     /// at `list`'s 1,000 a page).
-    pub const DEFAULT_MAX_PAGES: usize = 10_000;
+    pub const DEFAULT_MAX_PAGES: usize = DEFAULT_MAX_PAGES;
 
     pub(crate) fn new(client: &'a Client<T>, first: R) -> Self {
         Pages {
@@ -41,7 +45,7 @@ impl<'a, T: Transport, R: Paginated> Pages<'a, T, R> {
             next: Some(first),
             seen: HashSet::new(),
             pages: 0,
-            max_pages: Self::DEFAULT_MAX_PAGES,
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 
@@ -76,40 +80,54 @@ impl<T: Transport, R: Paginated> Iterator for Pages<'_, T, R> {
             Err(Error::Api(e)) => return Some(R::empty_page_on(&e).ok_or(Error::Api(e))),
             Err(e) => return Some(Err(e)),
         };
-        let stop = |reason: &'static str, cursor: &str, meta| {
-            Some(Err(Error::Decode {
-                method: R::NAME,
-                status: answer.meta.status(),
-                target: std::any::type_name::<R::Response>(),
-                reason,
-                body_snippet: cursor.chars().take(64).collect(),
-                source: None,
-                meta: Box::new(meta),
-            }))
-        };
-        match R::next_cursor(&answer.response).filter(|c| !c.is_empty()) {
-            Some(cursor) if self.seen.contains(cursor) => {
-                return stop(
-                    "Slack sent a next_cursor it had already sent in this walk; stopping instead of looping",
-                    cursor,
-                    answer.meta.clone(),
-                );
-            }
-            Some(cursor) if self.pages >= self.max_pages => {
-                return stop(
-                    "the walk reached its page limit (Pages::max_pages) with more pages announced",
-                    cursor,
-                    answer.meta.clone(),
-                );
-            }
-            Some(cursor) => {
-                self.next = Some(request.with_cursor(cursor));
-                self.seen.insert(cursor.to_owned());
-            }
-            None => {}
+        match follow(
+            &request,
+            &answer,
+            &mut self.seen,
+            self.pages,
+            self.max_pages,
+        ) {
+            Ok(next) => self.next = next,
+            Err(e) => return Some(Err(e)),
         }
         Some(Ok(answer.response))
     }
+}
+
+/// The request for the page after `answer`, `None` on the last page, or the error that
+/// ends a walk that would loop (a cursor already in `seen`) or run past `max_pages`.
+/// Every walk of the crate goes through it: [`Pages`] and the whole-org engine's.
+pub(crate) fn follow<R: Paginated>(
+    request: &R,
+    answer: &WithMeta<R::Response>,
+    seen: &mut HashSet<String>,
+    pages: usize,
+    max_pages: usize,
+) -> Result<Option<R>, Error> {
+    let Some(cursor) = R::next_cursor(&answer.response).filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let stop = |reason: &'static str| Error::Decode {
+        method: R::NAME,
+        status: answer.meta.status(),
+        target: std::any::type_name::<R::Response>(),
+        reason,
+        body_snippet: cursor.chars().take(64).collect(),
+        source: None,
+        meta: Box::new(answer.meta.clone()),
+    };
+    if seen.contains(cursor) {
+        return Err(stop(
+            "Slack sent a next_cursor it had already sent in this walk; stopping instead of looping",
+        ));
+    }
+    if pages >= max_pages {
+        return Err(stop(
+            "the walk reached its page limit (Pages::max_pages) with more pages announced",
+        ));
+    }
+    seen.insert(cursor.to_owned());
+    Ok(Some(request.with_cursor(cursor)))
 }
 
 impl<T, R> fmt::Debug for Pages<'_, T, R> {

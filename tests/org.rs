@@ -263,3 +263,27 @@ fn the_sample_moves_on_so_a_few_stuck_users_do_not_hold_back_the_rest() {
         );
     }
 }
+
+/// The org engine's walks stop a looping cursor the way `Client::pages` does, with the
+/// same error (not one that claims nothing was sent).
+#[test]
+fn a_looping_cursor_stops_the_snapshot_as_pages_would() {
+    let fake = slack_sessions::FakeTransport::new();
+    for _ in 0..2 {
+        fake.push_json(
+            200,
+            r#"{"ok":true,"active_sessions":[],"response_metadata":{"next_cursor":"again"}}"#,
+        );
+    }
+    let c = Client::builder(TOKEN)
+        .retry(RetryPolicy::none())
+        .transport(fake.clone())
+        .build()
+        .unwrap();
+    let mut run = c.reset_verified(["W1"], quick());
+    assert_eq!(run.by_ref().count(), 0);
+    let why = run.stopped().unwrap();
+    assert!(why.contains("already sent in this walk"), "{why}");
+    assert!(!why.contains("nothing was sent"), "{why}");
+    assert_eq!(fake.requests().len(), 2);
+}
