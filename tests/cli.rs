@@ -244,6 +244,13 @@ fn help_names_the_scope_of_each_command() {
     }
     check::<ResetRequest>(&["reset", "--help"]);
     check::<ResetRequest>(&["reset-many", "--help"]);
+    check::<slack_sessions::ResetBulkRequest>(&["reset-many", "--help"]);
+    check::<ListRequest>(&["reset-many", "--help"]);
+    // An email address in place of an id needs its own scope, and the help says so.
+    let scope = slack_sessions::LookupByEmailRequest::SCOPES[0];
+    for args in [&["reset", "--help"][..], &["invalidate", "--help"], &["--help"]] {
+        assert!(text(&cli(args, &[]).stdout).contains(scope), "{args:?}");
+    }
     check::<InvalidateRequest>(&["invalidate", "--help"]);
     check::<ListRequest>(&["list", "--help"]);
     check::<GetSettingsRequest>(&["settings", "get", "--help"]);

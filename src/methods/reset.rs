@@ -58,9 +58,10 @@ impl ResetRequest {
         self
     }
 
-    /// A reset of `user_id` with the two flags set only when true, as a run over many
-    /// users builds each request.
-    pub(crate) fn scoped(user_id: impl Into<String>, mobile_only: bool, web_only: bool) -> Self {
+    /// A reset of `user_id` from two flags, as a command line or a config gives them:
+    /// each is sent only when true (`scoped(u, false, false)` is `new(u)`). Both true is
+    /// refused by [`validate`](SlackMethod::validate), as with the setters.
+    pub fn scoped(user_id: impl Into<String>, mobile_only: bool, web_only: bool) -> Self {
         ResetRequest {
             user_id: user_id.into(),
             mobile_only: mobile_only.then_some(true),
@@ -127,6 +128,29 @@ mod tests {
         assert_eq!(
             form(&ResetRequest::new("W123").mobile_only(false).web_only(true)),
             "user_id=W123&mobile_only=false&web_only=true"
+        );
+    }
+
+    #[test]
+    fn scoped_sends_only_the_flags_that_are_true() {
+        assert_eq!(
+            form(&ResetRequest::scoped("W1", false, false)),
+            "user_id=W1"
+        );
+        assert_eq!(
+            form(&ResetRequest::scoped("W1", true, false)),
+            "user_id=W1&mobile_only=true"
+        );
+        assert_eq!(
+            form(&ResetRequest::scoped("W1", false, true)),
+            "user_id=W1&web_only=true"
+        );
+        assert_eq!(
+            ResetRequest::scoped("W1", true, true)
+                .validate()
+                .unwrap_err()
+                .field(),
+            "web_only"
         );
     }
 

@@ -76,8 +76,9 @@ impl ResetBulkRequest {
         self
     }
 
-    /// A reset of these users with the two flags set only when true.
-    pub(crate) fn scoped<I, S>(user_ids: I, mobile_only: bool, web_only: bool) -> Self
+    /// A reset of these users from two flags: each is sent only when true; both true is
+    /// refused by [`validate`](SlackMethod::validate).
+    pub fn scoped<I, S>(user_ids: I, mobile_only: bool, web_only: bool) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,

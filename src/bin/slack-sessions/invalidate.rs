@@ -14,7 +14,8 @@ use crate::Global;
     override_usage = "slack-sessions invalidate --user <USER_ID> [--team <TEAM_ID>] --session <SESSION_ID>"
 )]
 pub(crate) struct InvalidateArgs {
-    /// The user the session belongs to, by id or email address (required).
+    /// The user the session belongs to, by id or email address (an address needs
+    /// users:read.email; required).
     #[arg(long = "user", value_name = "USER_ID", required = true)]
     user_id: String,
     /// The workspace the session belongs to, sent alongside --user (optional).

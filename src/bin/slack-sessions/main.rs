@@ -24,7 +24,9 @@ use clap::{Args, Parser, Subcommand};
 /// Needs a user token (xoxp-...) of an Enterprise Grid org owner or admin, in SLACK_TOKEN
 /// (preferred: a --token argument is visible to other local users in the process list),
 /// with admin.users:write for the commands that change sessions and admin.users:read for
-/// `list` and `settings get`.
+/// `list`, `settings get`, `reset-many --bulk` and `--all`. Wherever a user id is taken,
+/// an email address is too: up to 10 are looked up with users.lookupByEmail (scope
+/// users:read.email), more with one walk of admin.users.list (admin.users:read).
 #[derive(Parser, Debug)]
 #[command(name = "slack-sessions", version, about, long_about)]
 struct Cli {

@@ -12,7 +12,7 @@ use crate::Global;
 #[derive(Args, Debug)]
 #[command(override_usage = "slack-sessions reset [--mobile-only | --web-only] <USER_ID>")]
 pub(crate) struct ResetArgs {
-    /// The user's id, e.g. W12345678, or their email address.
+    /// The user's id, e.g. W12345678, or their email address (needs users:read.email).
     user_id: String,
     /// Only expire mobile sessions.
     #[arg(long, conflicts_with = "web_only")]
@@ -26,13 +26,7 @@ pub(crate) fn run(args: &ResetArgs, global: &Global) -> Result<(), Failure> {
     let client = core::simple_client(global)?;
     let scope = Scope::new(args.mobile_only, args.web_only);
     let user_id = core::resolve(&client, std::slice::from_ref(&args.user_id), global)?.remove(0);
-    let mut request = ResetRequest::new(user_id.clone());
-    if args.mobile_only {
-        request = request.mobile_only(true);
-    }
-    if args.web_only {
-        request = request.web_only(true);
-    }
+    let request = ResetRequest::scoped(user_id.clone(), args.mobile_only, args.web_only);
     core::call(
         &client,
         &request,

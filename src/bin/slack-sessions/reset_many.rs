@@ -319,26 +319,20 @@ fn dry_run(
             core::print(id)?;
         }
     } else if let Some(first) = todo.first() {
-        if args.bulk {
-            let mut request =
-                ResetBulkRequest::new(todo.iter().take(ResetBulkRequest::MAX_USERS).cloned());
-            if args.mobile_only {
-                request = request.mobile_only(true);
-            }
-            if args.web_only {
-                request = request.web_only(true);
-            }
-            core::print_request(&client.build_request(&request)?)?;
+        let http_request = if args.bulk {
+            client.build_request(&ResetBulkRequest::scoped(
+                todo.iter().take(ResetBulkRequest::MAX_USERS).cloned(),
+                args.mobile_only,
+                args.web_only,
+            ))?
         } else {
-            let mut request = ResetRequest::new(first.clone());
-            if args.mobile_only {
-                request = request.mobile_only(true);
-            }
-            if args.web_only {
-                request = request.web_only(true);
-            }
-            core::print_request(&client.build_request(&request)?)?;
-        }
+            client.build_request(&ResetRequest::scoped(
+                first.clone(),
+                args.mobile_only,
+                args.web_only,
+            ))?
+        };
+        core::print_request(&http_request)?;
     }
     let calls = if args.bulk {
         format!(
