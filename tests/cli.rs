@@ -248,7 +248,11 @@ fn help_names_the_scope_of_each_command() {
     check::<ListRequest>(&["reset-many", "--help"]);
     // An email address in place of an id needs its own scope, and the help says so.
     let scope = slack_sessions::LookupByEmailRequest::SCOPES[0];
-    for args in [&["reset", "--help"][..], &["invalidate", "--help"], &["--help"]] {
+    for args in [
+        &["reset", "--help"][..],
+        &["invalidate", "--help"],
+        &["--help"],
+    ] {
         assert!(text(&cli(args, &[]).stdout).contains(scope), "{args:?}");
     }
     check::<InvalidateRequest>(&["invalidate", "--help"]);
@@ -708,8 +712,8 @@ fn skip_done_respects_the_scope_of_what_was_done() {
 fn a_closed_stdout_stops_the_run_before_the_next_reset() {
     use std::io::{BufRead, BufReader};
     // `reset-many ... | head -2`: the reader goes away after two lines.
-    let slack = FakeSlack::start(40);
-    let ids = write_temp("head-ids.txt", &users(40).join("\n"));
+    let slack = FakeSlack::start(400);
+    let ids = write_temp("head-ids.txt", &users(400).join("\n"));
     let mut child = spawn(&slack, &["reset-many", ids.to_str().unwrap()]);
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
@@ -723,9 +727,9 @@ fn a_closed_stdout_stops_the_run_before_the_next_reset() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.contains("could not write to stdout"), "{stderr}");
     assert!(stderr.contains("stopped before the next reset"), "{stderr}");
-    let reset: u32 = users(40).iter().map(|u| slack.resets(u)).sum();
+    let reset: u32 = users(400).iter().map(|u| slack.resets(u)).sum();
     assert!(
-        reset < 40,
+        reset < 400,
         "the run went on resetting after its report was lost ({reset})"
     );
 
