@@ -1,0 +1,127 @@
+//! Who a run is for: [`Client::org_targets`] (everyone) and [`Client::resolve_users`]
+//! (emails to ids, before any write).
+
+use std::collections::HashMap;
+
+use crate::client::Client;
+use crate::error::{Error, ErrorCode, InvalidRequest};
+use crate::method::SlackMethod;
+use crate::methods::admin_users_list::{AdminUser, AdminUsersListRequest};
+use crate::methods::auth_test::AuthTestRequest;
+use crate::methods::lookup_by_email::{is_email, LookupByEmailRequest};
+use crate::transport::Transport;
+
+use super::walk::{every_page, patient};
+
+impl<T: Transport> Client<T> {
+    /// Everyone a whole-org logout targets: the org's active users from
+    /// `admin.users.list` (100 a page), minus bots, the primary owner (whom Slack refuses
+    /// to reset) and, unless `include_self`, the token's own user (from `auth.test`), so
+    /// that the responder keeps a working console.
+    ///
+    /// # Errors
+    ///
+    /// The first error of a call that failed (after waiting out rate limits).
+    pub fn org_targets(&self, include_self: bool) -> Result<OrgTargets, Error> {
+        let caller = patient(self, &AuthTestRequest::new())?.response.user_id;
+        let mut targets = OrgTargets {
+            caller: Some(caller.clone()).filter(|c| !c.is_empty()),
+            ..OrgTargets::default()
+        };
+        for user in all_users(self)? {
+            if user.is_bot {
+                targets.bots.push(user.id);
+            } else if user.is_primary_owner {
+                targets.primary_owners.push(user.id);
+            } else if user.id == caller && !include_self {
+                targets.skipped_self = true;
+            } else {
+                targets.users.push(user.id);
+            }
+        }
+        Ok(targets)
+    }
+
+    /// Turns every email address among `inputs` into the id of its user, before anything
+    /// is written; ids pass through, in order. A few addresses (up to 10) are looked up
+    /// one by one with `users.lookupByEmail` (Tier 3); more, with one walk of
+    /// `admin.users.list` (Tier 4, 100 users a call).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] naming every address that belongs to nobody (nothing
+    /// else is lost: no write was made), or the error of a call that failed.
+    pub fn resolve_users(&self, inputs: &[String]) -> Result<Vec<String>, Error> {
+        let emails: Vec<&String> = inputs.iter().filter(|i| is_email(i)).collect();
+        if emails.is_empty() {
+            return Ok(inputs.to_vec());
+        }
+        let mut found: HashMap<String, String> = HashMap::new();
+        let mut unknown = Vec::new();
+        if emails.len() <= 10 {
+            for email in &emails {
+                match patient(self, &LookupByEmailRequest::new(email.as_str())) {
+                    Ok(answer) => {
+                        found.insert(email.to_ascii_lowercase(), answer.response.user.id);
+                    }
+                    Err(Error::Api(e)) if e.code() == &ErrorCode::UsersNotFound => {
+                        unknown.push(email.as_str())
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        } else {
+            for user in all_users(self)? {
+                if !user.email.is_empty() {
+                    found.insert(user.email.to_ascii_lowercase(), user.id);
+                }
+            }
+            unknown = emails
+                .iter()
+                .filter(|e| !found.contains_key(&e.to_ascii_lowercase()))
+                .map(|e| e.as_str())
+                .collect();
+        }
+        if !unknown.is_empty() {
+            return Err(Error::InvalidRequest(InvalidRequest::new(
+                LookupByEmailRequest::NAME,
+                "email",
+                format!(
+                    "{} belong(s) to no user of the org: {}; nothing was reset",
+                    unknown.len(),
+                    unknown.join(", ")
+                ),
+            )));
+        }
+        Ok(inputs
+            .iter()
+            .map(|i| match found.get(&i.to_ascii_lowercase()) {
+                Some(id) if is_email(i) => id.clone(),
+                _ => i.clone(),
+            })
+            .collect())
+    }
+}
+
+/// Who a whole-org logout targets, from [`Client::org_targets`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrgTargets {
+    /// The users to log out.
+    pub users: Vec<String>,
+    /// Bots, left out (they have no sessions to reset).
+    pub bots: Vec<String>,
+    /// The primary owner(s), left out (Slack refuses to reset them).
+    pub primary_owners: Vec<String>,
+    /// The token's own user.
+    pub caller: Option<String>,
+    /// Whether the caller was left out.
+    pub skipped_self: bool,
+}
+
+/// Every active user of the org, 100 a page, riding out rate limits.
+fn all_users<T: Transport>(client: &Client<T>) -> Result<Vec<AdminUser>, Error> {
+    let first = AdminUsersListRequest::new().limit(AdminUsersListRequest::MAX_LIMIT);
+    let pages = every_page(first, |r| patient(client, r))?;
+    Ok(pages.into_iter().flat_map(|p| p.users).collect())
+}
