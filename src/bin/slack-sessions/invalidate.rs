@@ -3,8 +3,7 @@
 use clap::Args;
 use slack_sessions::InvalidateRequest;
 
-use crate::core::{self, Failure};
-use crate::Global;
+use crate::core::{self, Failure, Global};
 
 /// End one session, named by its owner and its id.
 ///

@@ -3,8 +3,7 @@
 use clap::Args;
 use slack_sessions::{DeviceInfo, ListRequest};
 
-use crate::core::{self, Failure};
-use crate::Global;
+use crate::core::{self, json, Failure, Global};
 
 /// List active sessions (every page), as a table or JSON lines.
 ///
@@ -61,14 +60,13 @@ pub(crate) fn run(args: &ListArgs, global: &Global) -> Result<(), Failure> {
         for s in &page.active_sessions {
             count += 1;
             let line = if global.json {
-                serde_json::json!({
-                    "user_id": s.user_id,
-                    "team_id": s.team_id,
-                    "session_id": s.session_id,
-                    "created": s.created.as_ref().map(device_json),
-                    "recent": s.recent.as_ref().map(device_json),
-                })
-                .to_string()
+                json::Object::ok()
+                    .field("user_id", &s.user_id)
+                    .field("team_id", &s.team_id)
+                    .field("session_id", s.session_id)
+                    .field("created", s.created.as_ref().map(device_json))
+                    .field("recent", s.recent.as_ref().map(device_json))
+                    .line()
             } else {
                 let device = s
                     .created

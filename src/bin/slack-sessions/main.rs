@@ -1,9 +1,10 @@
 //! `slack-sessions`: log Slack users out during an incident.
 //!
 //! A thin shell over the `slack_sessions` library: one file per command, over a small
-//! shared core (client setup, output, exit codes). See `slack-sessions --help` and the
-//! README's CLI reference. Exit codes: 0 success, 1 Slack refused or the call failed,
-//! 2 usage error or input refused before any network call, 3 output could not be written.
+//! shared `core` below them (the global options, client setup, output, `--json` objects,
+//! exit codes). See `slack-sessions --help` and the README's CLI reference. Exit codes:
+//! 0 success, 1 Slack refused or the call failed, 2 usage error or input refused before
+//! any network call, 3 output could not be written.
 
 mod completions;
 mod core;
@@ -15,9 +16,10 @@ mod reset_many;
 mod settings;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
+
+use crate::core::{json, Global};
 
 /// Log Slack users out: reset all their sessions, or end one session.
 ///
@@ -36,52 +38,6 @@ struct Cli {
     command: Command,
 }
 
-/// Options every command takes, before or after its name.
-#[derive(Args, Debug)]
-pub(crate) struct Global {
-    /// Slack user token (xoxp-...); scopes: admin.users:write, admin.users:read.
-    #[arg(long, global = true, env = "SLACK_TOKEN", hide_env_values = true)]
-    pub(crate) token: Option<String>,
-
-    /// Web API base URL (https://, or http:// to a loopback host for testing).
-    #[arg(
-        long,
-        global = true,
-        env = "SLACK_API_URL",
-        hide_env_values = true,
-        default_value = slack_sessions::DEFAULT_API_URL,
-        value_name = "URL"
-    )]
-    pub(crate) api_url: String,
-
-    /// Give up on an attempt after this many seconds (fractions allowed; at most 86400).
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
-    pub(crate) timeout: Option<Duration>,
-
-    /// Retry a rate-limited (429) or transiently failed call up to N times, waiting as
-    /// Slack's Retry-After says (0 turns retries off).
-    #[arg(long, global = true, value_name = "N", default_value_t = 3)]
-    pub(crate) retries: u32,
-
-    /// Send through this HTTP proxy (http://host:port; HTTPS is tunnelled with CONNECT).
-    /// A loopback API URL never goes through a proxy.
-    #[arg(long, global = true, value_name = "URL")]
-    pub(crate) proxy: Option<String>,
-
-    /// Use the proxy named by ALL_PROXY / HTTPS_PROXY / HTTP_PROXY (and NO_PROXY).
-    #[arg(long, global = true, conflicts_with = "proxy")]
-    pub(crate) proxy_from_env: bool,
-
-    /// Print the HTTP request that would be sent (token redacted) and exit without
-    /// any network I/O. Works without a token.
-    #[arg(long, global = true)]
-    pub(crate) dry_run: bool,
-
-    /// Print one JSON object per result on stdout (for playbooks and SOAR tools).
-    #[arg(long, global = true)]
-    pub(crate) json: bool,
-}
-
 #[derive(Subcommand, Debug)]
 enum Command {
     Reset(reset::ResetArgs),
@@ -93,22 +49,11 @@ enum Command {
     Completions(completions::CompletionsArgs),
 }
 
-pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let secs: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !secs.is_finite() || secs <= 0.0 {
-        return Err(format!("{text:?}: give a positive number of seconds"));
-    }
-    let max = slack_sessions::transport::ureq::MAX_TIMEOUT.as_secs_f64();
-    if secs > max {
-        return Err(format!("{text:?}: at most {max} seconds (one day)"));
-    }
-    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = match &cli.command {
         Command::Reset(args) => reset::run(args, &cli.global),
         Command::Invalidate(args) => invalidate::run(args, &cli.global),
@@ -120,10 +65,36 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(core::exit::OK),
         Err(failure) => {
+            if cli.global.json && !failure.shown {
+                // Nowhere left to say it if stdout is gone: the exit code and stderr say it.
+                let _ = json::Object::from_failure(&failure).print();
+            }
             core::say(&format!("error: {}", failure.message));
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// A command line clap refused (or `--help` / `--version`): clap's own words, and with
+/// `--json` an `invalid_input` object on stdout too.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let args: Vec<_> = std::env::args_os().collect();
+    let informational = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if json::asked_for(&args) && !informational {
+        // clap's words up to its usage block, on one line.
+        let rendered = e.render().to_string();
+        let words = rendered.split("\nUsage:").next().unwrap_or_default();
+        let words = words.strip_prefix("error: ").unwrap_or(words);
+        let message = words.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = json::Object::failed(json::code::INVALID_INPUT, &message).print();
+    }
+    e.exit()
 }
 
 /// The clap command, for the completions generator.

@@ -29,7 +29,11 @@ pub(crate) struct Line<'a> {
     pub(crate) how: &'static str,
     /// Whether the session list showed the user's sessions gone afterwards.
     pub(crate) verified: bool,
+    /// The error code (Slack's, or a local one), when not ok.
     pub(crate) error: Option<String>,
+    /// What went wrong, in words, when not ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) detail: Option<&'a str>,
     pub(crate) request_id: Option<&'a str>,

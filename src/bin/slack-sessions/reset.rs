@@ -3,8 +3,7 @@
 use clap::Args;
 use slack_sessions::ResetRequest;
 
-use crate::core::{self, Failure, Scope};
-use crate::Global;
+use crate::core::{self, Failure, Global, Scope};
 
 /// Log a user out: wipe every session on every device (or only web / only mobile).
 ///

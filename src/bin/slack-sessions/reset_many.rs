@@ -15,9 +15,8 @@ use slack_sessions::{
     ResetVerified, SlackMethod, UreqTransport, VerifyOptions,
 };
 
-use crate::core::{self, Failure, Scope};
+use crate::core::{self, json, Failure, Global, Scope};
 use crate::report::{self, Earlier, Line, ReportFile};
-use crate::Global;
 
 /// Log out many users (or, with --all, the whole org), riding out rate limits.
 ///
@@ -51,11 +50,11 @@ pub(crate) struct ResetManyArgs {
     bulk: bool,
     /// With --bulk: how long the bulk job gets to show each user's sessions gone before
     /// the single-reset fallback (default 600).
-    #[arg(long, value_name = "SECONDS", value_parser = crate::parse_seconds, requires = "bulk")]
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, requires = "bulk")]
     verify_deadline: Option<Duration>,
     /// With --bulk: wait this long before the first check of the session list (later
     /// checks back off, doubling up to a minute; default 5).
-    #[arg(long, value_name = "SECONDS", value_parser = crate::parse_seconds, requires = "bulk")]
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, requires = "bulk")]
     verify_interval: Option<Duration>,
     /// Only expire mobile sessions.
     #[arg(long, conflicts_with = "web_only")]
@@ -74,7 +73,7 @@ pub(crate) struct ResetManyArgs {
     #[arg(long, value_name = "N", conflicts_with = "bulk")]
     rate: Option<u32>,
     /// Stop when Slack has not answered anything for this long (default 120).
-    #[arg(long, value_name = "SECONDS", value_parser = crate::parse_seconds, conflicts_with = "bulk")]
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, conflicts_with = "bulk")]
     max_silence: Option<Duration>,
 }
 
@@ -377,7 +376,12 @@ fn outcome_line(o: &ResetOutcome, scope: Scope) -> String {
         },
         how: o.how.as_str(),
         verified: o.verified,
-        error: o.result.as_ref().err().map(core::reason),
+        error: o
+            .result
+            .as_ref()
+            .err()
+            .map(|e| json::error_code(e).to_owned()),
+        message: o.result.as_ref().err().map(core::describe),
         detail: o.detail.as_deref(),
         request_id: o.request_id.as_deref(),
         attempts: o.attempts,

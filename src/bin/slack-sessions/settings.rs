@@ -5,8 +5,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use slack_sessions::{ClearSettingsRequest, GetSettingsRequest, SetSettingsRequest};
 
-use crate::core::{self, Failure};
-use crate::Global;
+use crate::core::{self, json, Failure, Global};
 
 /// Read, set or clear users' session settings (duration, quit on close).
 #[derive(Subcommand, Debug)]
@@ -65,13 +64,12 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
             core::print_warnings(answer.meta.warnings());
             for s in &answer.response.session_settings {
                 let line = if global.json {
-                    serde_json::json!({
-                        "user_id": s.user_id,
-                        "own_settings": true,
-                        "duration": s.duration,
-                        "desktop_app_browser_quit": s.desktop_app_browser_quit,
-                    })
-                    .to_string()
+                    json::Object::ok()
+                        .field("user_id", &s.user_id)
+                        .field("own_settings", true)
+                        .field("duration", s.duration)
+                        .field("desktop_app_browser_quit", s.desktop_app_browser_quit)
+                        .line()
                 } else {
                     let duration = s.duration.map_or("-".to_owned(), |d| format!("{d}s"));
                     let quit = s
@@ -83,7 +81,10 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
             }
             for u in &answer.response.no_settings_applied {
                 let line = if global.json {
-                    serde_json::json!({"user_id": u, "own_settings": false}).to_string()
+                    json::Object::ok()
+                        .field("user_id", u)
+                        .field("own_settings", false)
+                        .line()
                 } else {
                     format!("{u}\t(no settings of their own: the org's defaults apply)")
                 };

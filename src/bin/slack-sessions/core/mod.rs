@@ -1,13 +1,17 @@
-//! What every command shares: exit codes, the client, output that cannot panic, and the
-//! words for waits and errors.
+//! What every command shares, below the commands: the global options ([`Global`]), exit
+//! codes and failures, the client, output that cannot panic, `--json` objects ([`json`]),
+//! and the words for waits and errors.
+
+pub(crate) mod json;
+mod options;
+
+pub(crate) use options::{parse_seconds, Global};
 
 use std::error::Error as StdError;
 use std::io::{self, Write};
 use std::time::Duration;
 
 use slack_sessions::{Client, Error, HttpRequest, RetryPolicy, SlackMethod, UreqTransport, Wait};
-
-use crate::Global;
 
 /// Exit codes, as the README's table has them.
 pub(crate) mod exit {
@@ -22,33 +26,54 @@ pub(crate) mod exit {
     pub(crate) const OUTPUT: u8 = 3;
 }
 
-/// What went wrong, and the exit code it maps to.
+/// What went wrong: the exit code, the `--json` error code, and the sentence.
 #[derive(Debug)]
 pub(crate) struct Failure {
+    /// The process exit code ([`exit`]).
     pub(crate) code: u8,
+    /// The `--json` error code: Slack's, or one of [`json::code`].
+    pub(crate) error: String,
+    /// What went wrong, for a person.
     pub(crate) message: String,
+    /// The failure was already printed as a `--json` object (so `main` does not again).
+    pub(crate) shown: bool,
 }
 
 impl Failure {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            error: json::default_code(code).to_owned(),
+            message: message.into(),
+            shown: false,
+        }
+    }
+
+    /// Usage error or input refused before any call (exit 2, `invalid_input`).
     pub(crate) fn usage(message: impl Into<String>) -> Self {
-        Failure {
-            code: exit::USAGE,
-            message: message.into(),
-        }
+        Failure::new(exit::USAGE, message)
     }
 
+    /// Not everything was done (exit 1, `incomplete`).
     pub(crate) fn failed(message: impl Into<String>) -> Self {
-        Failure {
-            code: exit::FAILED,
-            message: message.into(),
-        }
+        Failure::new(exit::FAILED, message)
     }
 
+    /// Output could not be written (exit 3, `output_failed`).
     pub(crate) fn output(message: impl Into<String>) -> Self {
-        Failure {
-            code: exit::OUTPUT,
-            message: message.into(),
-        }
+        Failure::new(exit::OUTPUT, message)
+    }
+
+    /// The same failure under another `--json` error code.
+    pub(crate) fn with_error(mut self, code: &str) -> Self {
+        code.clone_into(&mut self.error);
+        self
+    }
+
+    /// Marks the failure as already printed as a `--json` object.
+    pub(crate) fn shown(mut self) -> Self {
+        self.shown = true;
+        self
     }
 }
 
@@ -58,10 +83,7 @@ impl From<Error> for Failure {
             Error::InvalidRequest(_) | Error::Config(_) => exit::USAGE,
             _ => exit::FAILED,
         };
-        Failure {
-            code,
-            message: describe(&error),
-        }
+        Failure::new(code, describe(&error)).with_error(json::error_code(&error))
     }
 }
 
@@ -157,7 +179,8 @@ pub(crate) fn client(
         (None, true) => "xoxp-dry-run".to_owned(),
         (None, false) => return Err(Failure::usage(
             "no token: set SLACK_TOKEN (or pass --token); try --dry-run to see the request first",
-        )),
+        )
+        .with_error(json::code::NO_TOKEN)),
     };
     if !token.starts_with("xoxp-") && !global.dry_run {
         let kind = match token.get(..5) {
@@ -244,15 +267,13 @@ pub(crate) fn call<R: SlackMethod>(
         Ok(answer) => {
             print_warnings(answer.meta.warnings());
             if global.json {
-                let mut object = serde_json::json!({
-                    "ok": true,
-                    "method": R::NAME,
-                    "request_id": answer.meta.request_id(),
-                    "attempts": answer.meta.attempts(),
-                    "warnings": answer.meta.warnings(),
-                });
-                merge(&mut object, fields);
-                print(&object.to_string())
+                json::Object::ok()
+                    .field("method", R::NAME)
+                    .field("request_id", answer.meta.request_id())
+                    .field("attempts", answer.meta.attempts())
+                    .field("warnings", answer.meta.warnings())
+                    .fields(fields)
+                    .print()
             } else {
                 let mut line = format!("ok: {}", describe_ok());
                 if let Some(id) = answer.meta.request_id() {
@@ -263,30 +284,14 @@ pub(crate) fn call<R: SlackMethod>(
         }
         Err(error) => {
             if global.json {
-                let mut object = error_json::<R>(&error);
-                merge(&mut object, fields);
-                print(&object.to_string())?;
+                json::Object::from_error(&error)
+                    .field("method", R::NAME)
+                    .fields(fields)
+                    .print()?;
+                return Err(Failure::from(error).shown());
             }
             Err(error.into())
         }
-    }
-}
-
-/// A failed call as a JSON object, for `--json`.
-pub(crate) fn error_json<R: SlackMethod>(error: &Error) -> serde_json::Value {
-    serde_json::json!({
-        "ok": false,
-        "method": R::NAME,
-        "error": reason(error),
-        "message": describe(error),
-        "request_id": error.request_id(),
-        "attempts": error.attempts(),
-    })
-}
-
-fn merge(object: &mut serde_json::Value, fields: serde_json::Value) {
-    if let (Some(o), serde_json::Value::Object(f)) = (object.as_object_mut(), fields) {
-        o.extend(f);
     }
 }
 

@@ -1,0 +1,66 @@
+//! The options every command takes (`Global`), and the parsers they share.
+
+use std::time::Duration;
+
+use clap::Args;
+
+/// Options every command takes, before or after its name.
+#[derive(Args, Debug)]
+pub(crate) struct Global {
+    /// Slack user token (xoxp-...); scopes: admin.users:write, admin.users:read.
+    #[arg(long, global = true, env = "SLACK_TOKEN", hide_env_values = true)]
+    pub(crate) token: Option<String>,
+
+    /// Web API base URL (https://, or http:// to a loopback host for testing).
+    #[arg(
+        long,
+        global = true,
+        env = "SLACK_API_URL",
+        hide_env_values = true,
+        default_value = slack_sessions::DEFAULT_API_URL,
+        value_name = "URL"
+    )]
+    pub(crate) api_url: String,
+
+    /// Give up on an attempt after this many seconds (fractions allowed; at most 86400).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) timeout: Option<Duration>,
+
+    /// Retry a rate-limited (429) or transiently failed call up to N times, waiting as
+    /// Slack's Retry-After says (0 turns retries off).
+    #[arg(long, global = true, value_name = "N", default_value_t = 3)]
+    pub(crate) retries: u32,
+
+    /// Send through this HTTP proxy (http://host:port; HTTPS is tunnelled with CONNECT).
+    /// A loopback API URL never goes through a proxy.
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) proxy: Option<String>,
+
+    /// Use the proxy named by ALL_PROXY / HTTPS_PROXY / HTTP_PROXY (and NO_PROXY).
+    #[arg(long, global = true, conflicts_with = "proxy")]
+    pub(crate) proxy_from_env: bool,
+
+    /// Print the HTTP request that would be sent (token redacted) and exit without
+    /// any network I/O. Works without a token.
+    #[arg(long, global = true)]
+    pub(crate) dry_run: bool,
+
+    /// Print one JSON object per result on stdout (for playbooks and SOAR tools).
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+}
+
+/// Parses a positive number of seconds (fractions allowed), at most a day.
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(format!("{text:?}: give a positive number of seconds"));
+    }
+    let max = slack_sessions::transport::ureq::MAX_TIMEOUT.as_secs_f64();
+    if secs > max {
+        return Err(format!("{text:?}: at most {max} seconds (one day)"));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
