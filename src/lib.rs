@@ -112,9 +112,11 @@
 //!
 //! [`Token`] never shows the secret in `Debug` or `Display`; the client sends it only in
 //! the `Authorization` header (marked sensitive), never in a URL or body. Every answer is
-//! scrubbed of the token (whole, JSON-escaped, percent-encoded, and any prefix or suffix
-//! of 8 characters or more) before anything of it is parsed or kept, so no error, log
-//! record or report can carry it even when a server or proxy echoes it back.
+//! scrubbed of the token (every run of 8 or more of its characters wherever it starts, a
+//! token shorter than that whole; plain, JSON-escaped or percent-encoded) before anything
+//! of it is parsed or kept, so no error, log record of this crate or report can carry it
+//! even when a server or proxy echoes it back. (ureq's own DEBUG and TRACE records come
+//! before any scrub: see the README's Reliability section.)
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

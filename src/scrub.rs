@@ -1,97 +1,212 @@
-//! Removing the token from an answer before anything of it is parsed or kept.
+//! Removing every secret the client holds from an answer before anything of it is parsed
+//! or kept.
 //!
 //! A misconfigured API URL, a proxy or a compromised middlebox can answer with the
-//! request echoed back, the token in it. [`Scrubber::body`] and [`Scrubber::header`]
-//! replace every trace of the token with `[redacted]`, so errors, metadata, warnings,
-//! messages, cursors, logs and reports hold no token by construction.
+//! request echoed back, the token in it. [`Scrubber::bytes`] and [`Scrubber::header`]
+//! replace every trace of every secret with `[redacted]`, so errors, metadata, warnings,
+//! messages, cursors, logs and reports hold no secret by construction.
 //!
 //! What counts as a trace, wherever it stands:
-//! - the token itself;
-//! - the token written with any of its characters escaped, as JSON (`\u002d`, `\/`) or
-//!   percent-encoding (`%2D`) write them, in any mix;
-//! - any *prefix* of it of [`MIN_PIECE`] characters or more (what a cut leaves: a body
-//!   snippet, a truncated body, a header cut short), and any *suffix* of that length (the
-//!   other half of a token split in two).
+//! - any run of [`MIN_PIECE`] (8) or more consecutive characters of a secret, wherever in
+//!   the secret it starts (a prefix, a suffix, a piece from the middle, the whole);
+//! - a secret shorter than [`MIN_PIECE`], whole;
+//! - the same written with any of its characters escaped, as JSON (`\u002d`, `\/`) or
+//!   percent-encoding (`%2D`) write them, in any mix.
+//!
+//! How: every window of 8 characters of every secret is a 64-bit key (the 8 bytes
+//! themselves), kept sorted with a 65,536-bit filter in front. The answer is read as it
+//! is, and again with its JSON escapes decoded (when it holds a `\`), its percent
+//! escapes decoded (when it holds a `%`), and both (when it holds both): at most four
+//! passes, each rolling the last 8 characters into a key: one shift, one filter probe a
+//! character, and a binary search on the rare probe that hits. Time is linear in the
+//! answer, whatever it holds: a malformed escape (`\u00zz`, a lone `\`, a `%` without two
+//! hex digits) is read as the characters it is, never as the end of the scan. Every run
+//! of 8 or more characters of a secret is covered by the windows inside it, so scrubbing
+//! each matching window (merging those that overlap or touch) scrubs the whole run.
 //!
 //! Why 8: shorter pieces are not secret and are everywhere (`xoxp-` is every user token's
 //! prefix, short digit runs are ids and timestamps), so scrubbing them would mangle honest
-//! answers; a run of 8 or more characters that begins or ends exactly like the token is
-//! not a coincidence. The token's prefix is the fixed `xoxp-` plus at least 3 characters of
-//! the secret; its suffix is the random tail.
+//! answers; a run of 8 characters that is also in a 40-character random secret is not a
+//! coincidence. The price: an honest answer that happens to hold 8 characters of the
+//! token in a row (odds of about one in 10^14 a window for the random part) loses them.
+//!
+//! [`Secrets`] is what a client holds: the set of secrets, which can grow while the
+//! client lives (a rotated token: the old one, the new one, the refresh token and the
+//! client secret are all scrubbed), read without contention by every call.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
 
-/// The shortest prefix or suffix of the token that is scrubbed; see the module docs.
+/// The shortest piece of a secret that is scrubbed; see the module docs.
 pub(crate) const MIN_PIECE: usize = 8;
 
 const REDACTED: &[u8] = b"[redacted]";
 
-/// Scrubs one token out of answers.
+/// Bits of the filter in front of each window table.
+const FILTER_BITS: u32 = 16;
+
+/// Every secret a client holds, scrubbed out of every answer: the access token, and,
+/// once issue 19's rotating tokens land, the old tokens, the refresh token and the
+/// client secret.
+///
+/// Cheap to read from many threads ([`scrubber`](Self::scrubber) is a read lock and an
+/// `Arc` clone); [`add`](Self::add) rebuilds the tables (microseconds) and swaps them in.
+/// A secret once added is never removed: an old token may still come back in an answer.
+///
+/// ```ignore
+/// // In the client, when a token is rotated:
+/// self.secrets.add(new_token.secret());
+/// self.secrets.add(refresh_token.secret());
+/// // Every decode then scrubs against all of them:
+/// let scrubber = self.secrets.scrubber();
+/// ```
+pub(crate) struct Secrets {
+    current: RwLock<Arc<Scrubber>>,
+}
+
+impl Secrets {
+    /// A set holding `secrets` (empty strings are ignored).
+    pub(crate) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        let secrets = secrets.into_iter().map(|s| s.as_bytes().into()).collect();
+        Secrets {
+            current: RwLock::new(Arc::new(Scrubber::from_secrets(secrets))),
+        }
+    }
+
+    /// Adds `secret` to the set (nothing happens for an empty one or one already held).
+    /// Every answer decoded after this returns is scrubbed of it too.
+    #[allow(dead_code)] // The rotating-token work (issue 19) calls it.
+    pub(crate) fn add(&self, secret: &str) {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        if secret.is_empty() || current.secrets.iter().any(|s| **s == *secret.as_bytes()) {
+            return;
+        }
+        let mut secrets = current.secrets.clone();
+        secrets.push(secret.as_bytes().into());
+        *current = Arc::new(Scrubber::from_secrets(secrets));
+    }
+
+    /// The scrubber for every secret held now.
+    pub(crate) fn scrubber(&self) -> Arc<Scrubber> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Secrets({} held, [redacted])",
+            self.scrubber().secrets.len()
+        )
+    }
+}
+
+/// Scrubs a fixed set of secrets out of answers; see the module docs.
 #[derive(Clone)]
 pub(crate) struct Scrubber {
-    /// The token's bytes (tokens are ASCII: `Token::check` refuses anything else).
-    token: Box<[u8]>,
-    /// For each byte value, where in the token a trace starting with it could begin:
-    /// position 0, or a position that leaves at least [`MIN_PIECE`] bytes to the end.
-    starts_at: Box<[Vec<usize>]>,
-    /// Bytes that can begin a trace: the token's own bytes, `\` and `%`.
-    first: [bool; 256],
-    /// Bytes that start a quick-check window: the first bytes of the token's first and
-    /// last [`MIN_PIECE`] bytes, `\` and `%`.
-    quick: [bool; 256],
+    /// The secrets, as given (kept to rebuild the tables when one is added).
+    secrets: Vec<Box<[u8]>>,
+    /// One table for each window length in use: 8 for every secret of 8 bytes or more,
+    /// the whole length for each shorter one.
+    tables: Vec<Windows>,
+}
+
+/// The windows of one length `len`: their keys sorted, and a filter in front.
+#[derive(Clone)]
+struct Windows {
+    len: usize,
+    /// Keeps the last `len` bytes of a rolling key.
+    mask: u64,
+    keys: Vec<u64>,
+    filter: Box<[u64]>,
+}
+
+impl Windows {
+    fn new(len: usize) -> Self {
+        Windows {
+            len,
+            mask: if len >= 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * len)) - 1
+            },
+            keys: Vec::new(),
+            filter: vec![0; 1 << (FILTER_BITS - 6)].into_boxed_slice(),
+        }
+    }
+
+    fn slot(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
+    }
+
+    fn insert(&mut self, window: &[u8]) {
+        let key = window.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b));
+        self.keys.push(key);
+        let slot = Self::slot(key);
+        self.filter[slot >> 6] |= 1 << (slot & 63);
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        let key = key & self.mask;
+        let slot = Self::slot(key);
+        self.filter[slot >> 6] & (1 << (slot & 63)) != 0 && self.keys.binary_search(&key).is_ok()
+    }
 }
 
 impl Scrubber {
-    /// A scrubber for `token`; `None` for a token too short to scrub safely (under
-    /// [`MIN_PIECE`] characters, which [`Token`](crate::Token) never is in practice).
-    pub(crate) fn new(token: &str) -> Option<Self> {
-        if token.len() < MIN_PIECE || !token.is_ascii() {
-            return None;
-        }
-        let bytes = token.as_bytes();
-        let mut starts_at = vec![Vec::new(); 256];
-        for (k, &b) in bytes.iter().enumerate().take(bytes.len() - MIN_PIECE + 1) {
-            starts_at[usize::from(b)].push(k);
-        }
-        let mut first = [false; 256];
-        for (b, ks) in starts_at.iter().enumerate() {
-            first[b] = !ks.is_empty();
-        }
-        first[usize::from(b'\\')] = true;
-        first[usize::from(b'%')] = true;
-        let mut quick = [false; 256];
-        for b in [bytes[0], bytes[bytes.len() - MIN_PIECE], b'\\', b'%'] {
-            quick[usize::from(b)] = true;
-        }
-        Some(Scrubber {
-            token: bytes.into(),
-            starts_at: starts_at.into(),
-            first,
-            quick,
-        })
+    /// A scrubber for one secret (tests).
+    #[cfg(test)]
+    pub(crate) fn new(secret: &str) -> Self {
+        Scrubber::from_secrets(vec![secret.as_bytes().into()])
     }
 
-    /// Whether `text` may hold a trace: every trace holds the token's first or last
-    /// [`MIN_PIECE`] bytes as they are, or an escape (`\`, `%`). One pass, a table lookup
-    /// a byte: what an honest answer costs.
-    fn may_hold_a_trace(&self, text: &[u8]) -> bool {
-        let head = &self.token[..MIN_PIECE];
-        let tail = &self.token[self.token.len() - MIN_PIECE..];
-        text.iter().enumerate().any(|(i, &b)| {
-            self.quick[usize::from(b)]
-                && (b == b'\\'
-                    || b == b'%'
-                    || text[i..].starts_with(head)
-                    || text[i..].starts_with(tail))
-        })
+    fn from_secrets(secrets: Vec<Box<[u8]>>) -> Self {
+        let mut tables: Vec<Windows> = Vec::new();
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            let len = secret.len().min(MIN_PIECE);
+            let table = match tables.iter().position(|t| t.len == len) {
+                Some(i) => &mut tables[i],
+                None => {
+                    tables.push(Windows::new(len));
+                    tables.last_mut().expect("just pushed")
+                }
+            };
+            for window in secret.windows(len) {
+                table.insert(window);
+            }
+        }
+        for table in &mut tables {
+            table.keys.sort_unstable();
+            table.keys.dedup();
+        }
+        Scrubber { secrets, tables }
     }
 
-    /// `text` with every trace of the token replaced; borrowed when there was none.
+    /// `text` with every trace of every secret replaced; borrowed when there was none.
     pub(crate) fn bytes<'a>(&self, text: &'a [u8]) -> Cow<'a, [u8]> {
-        if !self.may_hold_a_trace(text) {
+        if self.tables.is_empty() {
             return Cow::Borrowed(text);
         }
-        let spans = self.find(text);
+        let mut spans = Vec::new();
+        self.scan(text, Decode::NONE, &mut spans);
+        let json = text.contains(&b'\\');
+        let percent = text.contains(&b'%');
+        for (decode, needed) in [
+            (Decode::JSON, json),
+            (Decode::PERCENT, percent),
+            (Decode::BOTH, json && percent),
+        ] {
+            if needed {
+                let mut more = Vec::new();
+                self.scan(text, decode, &mut more);
+                spans = merge(spans, more);
+            }
+        }
         if spans.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -106,7 +221,7 @@ impl Scrubber {
         Cow::Owned(out)
     }
 
-    /// A header value with every trace of the token replaced.
+    /// A header value with every trace of every secret replaced.
     pub(crate) fn header(&self, value: &http::HeaderValue) -> http::HeaderValue {
         match self.bytes(value.as_bytes()) {
             Cow::Borrowed(_) => value.clone(),
@@ -116,77 +231,104 @@ impl Scrubber {
         }
     }
 
-    /// The byte spans to redact, sorted and merged.
-    fn find(&self, text: &[u8]) -> Vec<(usize, usize)> {
-        let n = self.token.len();
-        let mut spans: Vec<(usize, usize)> = Vec::new();
-        let mut i = 0;
-        while i < text.len() {
-            if !self.first[usize::from(text[i])] {
-                i += 1;
-                continue;
-            }
-            let Some((b, _)) = unit(text, i) else { break };
-            // The longest run from here that is the token from position k onwards, for
-            // k = 0 (a prefix, or the whole token) or any k whose run reaches the end (a
-            // suffix). Keep the longest that qualifies.
-            let mut best_end = None;
-            for &k in &self.starts_at[usize::from(b)] {
-                let (matched, end) = self.match_from(text, i, k);
-                let qualifies = matched >= MIN_PIECE && (k == 0 || k + matched == n);
-                if qualifies && best_end.is_none_or(|e| end > e) {
-                    best_end = Some(end);
+    /// Adds to `spans` (sorted, merged) the byte spans of `text` that spell a window of a
+    /// secret, reading the escapes `decode` names as the characters they stand for.
+    fn scan(&self, text: &[u8], decode: Decode, spans: &mut Vec<(usize, usize)>) {
+        let mut key = 0u64;
+        // Where each of the last 8 characters began, by character number modulo 8.
+        let mut starts = [0usize; MIN_PIECE];
+        let mut n = 0usize;
+        let mut at = 0;
+        while at < text.len() {
+            let (b, len) = unit(text, at, decode);
+            key = (key << 8) | u64::from(b);
+            starts[n % MIN_PIECE] = at;
+            n += 1;
+            let end = at + len;
+            for table in &self.tables {
+                if n >= table.len && table.contains(key) {
+                    push_span(spans, starts[(n - table.len) % MIN_PIECE], end);
                 }
             }
-            match best_end {
-                Some(end) => {
-                    match spans.last_mut() {
-                        Some(last) if last.1 >= i => last.1 = last.1.max(end),
-                        _ => spans.push((i, end)),
-                    }
-                    i = end;
-                }
-                None => i += 1,
-            }
+            at = end;
         }
-        spans
-    }
-
-    /// How many token characters, from `token[k]` on, `text` spells from byte `at`, and
-    /// the byte where that run ends.
-    fn match_from(&self, text: &[u8], mut at: usize, k: usize) -> (usize, usize) {
-        let mut matched = 0;
-        for &want in &self.token[k..] {
-            match unit(text, at) {
-                Some((got, len)) if got == want => {
-                    matched += 1;
-                    at += len;
-                }
-                _ => break,
-            }
-        }
-        (matched, at)
     }
 }
 
+/// Appends `start..end` to sorted, merged `spans`, merging it with those it overlaps or
+/// touches.
+fn push_span(spans: &mut Vec<(usize, usize)>, mut start: usize, mut end: usize) {
+    while let Some(&(s, e)) = spans.last() {
+        if start > e {
+            break;
+        }
+        start = start.min(s);
+        end = end.max(e);
+        spans.pop();
+    }
+    spans.push((start, end));
+}
+
+/// Two sorted, merged span lists as one.
+fn merge(a: Vec<(usize, usize)>, b: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let mut all = a;
+    all.extend(b);
+    all.sort_unstable();
+    let mut out = Vec::with_capacity(all.len());
+    for (s, e) in all {
+        push_span(&mut out, s, e);
+    }
+    out
+}
+
+/// Which escapes a scan reads as the characters they stand for. Each mix is its own
+/// pass: reading `%84` as one byte would hide the `84` of a JSON-escaped token.
+#[derive(Clone, Copy)]
+struct Decode {
+    json: bool,
+    percent: bool,
+}
+
+impl Decode {
+    const NONE: Decode = Decode {
+        json: false,
+        percent: false,
+    };
+    const JSON: Decode = Decode {
+        json: true,
+        percent: false,
+    };
+    const PERCENT: Decode = Decode {
+        json: false,
+        percent: true,
+    };
+    const BOTH: Decode = Decode {
+        json: true,
+        percent: true,
+    };
+}
+
 /// The byte that the text at `at` stands for, and how many bytes say it: a JSON escape
-/// (`\u00XX`, `\/`, `\\`), a percent-encoding (`%XX`), or the byte itself.
-fn unit(text: &[u8], at: usize) -> Option<(u8, usize)> {
-    let b = *text.get(at)?;
+/// (`\u00XX`, `\/`, `\\`, `\"`), a percent-encoding (`%XX`), each when `decode` says
+/// so, or the byte itself. A malformed escape is the byte it starts with: the scan always
+/// moves on.
+fn unit(text: &[u8], at: usize, decode: Decode) -> (u8, usize) {
+    let b = text[at];
     let rest = &text[at..];
     match b {
-        b'\\' => match rest.get(1) {
-            Some(b'u') if rest.len() >= 6 && &rest[2..4] == b"00" => {
-                Some((hex2(rest[4], rest[5])?, 6))
-            }
-            Some(&c @ (b'/' | b'\\' | b'"')) => Some((c, 2)),
-            _ => Some((b, 1)),
+        b'\\' if decode.json => match rest.get(1) {
+            Some(b'u') if rest.len() >= 6 && &rest[2..4] == b"00" => match hex2(rest[4], rest[5]) {
+                Some(c) => (c, 6),
+                None => (b, 1),
+            },
+            Some(&c @ (b'/' | b'\\' | b'"')) => (c, 2),
+            _ => (b, 1),
         },
-        b'%' if rest.len() >= 3 => match hex2(rest[1], rest[2]) {
-            Some(c) => Some((c, 3)),
-            None => Some((b, 1)),
+        b'%' if decode.percent && rest.len() >= 3 => match hex2(rest[1], rest[2]) {
+            Some(c) => (c, 3),
+            None => (b, 1),
         },
-        _ => Some((b, 1)),
+        _ => (b, 1),
     }
 }
 
@@ -201,14 +343,22 @@ mod tests {
 
     const T: &str = "xoxp-LEAKCANARY-1234";
 
+    fn scrub_with(s: &Scrubber, text: &str) -> String {
+        String::from_utf8(s.bytes(text.as_bytes()).into_owned()).unwrap()
+    }
+
     fn scrub(text: &str) -> String {
-        String::from_utf8(
-            Scrubber::new(T)
-                .unwrap()
-                .bytes(text.as_bytes())
-                .into_owned(),
-        )
-        .unwrap()
+        scrub_with(&Scrubber::new(T), text)
+    }
+
+    fn leaks(secret: &str, out: &str) -> Option<String> {
+        let w = secret.len().min(MIN_PIECE);
+        secret
+            .as_bytes()
+            .windows(w)
+            .map(|w| std::str::from_utf8(w).unwrap())
+            .find(|w| out.contains(w))
+            .map(str::to_owned)
     }
 
     #[test]
@@ -234,37 +384,100 @@ mod tests {
     }
 
     #[test]
-    fn pieces_of_8_or_more_go_shorter_ones_stay() {
-        // A cut leaves a prefix; a split leaves a suffix too.
+    fn pieces_of_8_or_more_go_wherever_they_start_shorter_ones_stay() {
         assert_eq!(scrub("…xoxp-LEA"), "…[redacted]");
         assert_eq!(scrub("xoxp-LE and"), "xoxp-LE and");
         assert_eq!(scrub("[ARY-1234]"), "[[redacted]]");
         assert_eq!(scrub("RY-1234"), "RY-1234");
-        // The middle of the token alone is not a prefix or a suffix.
-        assert_eq!(scrub("LEAKCANARY"), "LEAKCANARY");
+        // The middle of the token is as secret as its ends.
+        assert_eq!(scrub("LEAKCANARY"), "[redacted]");
+        assert_eq!(scrub("(p-LEAKCAN)"), "([redacted])");
         // Honest text is untouched and not copied.
         let honest = br#"{"ok":true,"user_id":"W1234","warning":"xoxp-only"}"#;
-        assert!(matches!(
-            Scrubber::new(T).unwrap().bytes(honest),
-            Cow::Borrowed(_)
-        ));
+        assert!(matches!(Scrubber::new(T).bytes(honest), Cow::Borrowed(_)));
     }
 
     #[test]
-    fn every_split_of_the_token_loses_its_long_half() {
-        for cut in 1..T.len() {
-            let text = format!("{{\"a\":\"{}\",\"b\":\"{}\"}}", &T[..cut], &T[cut..]);
-            let out = scrub(&text);
-            for w in T.as_bytes().windows(MIN_PIECE) {
-                let w = std::str::from_utf8(w).unwrap();
-                assert!(!out.contains(w), "cut {cut}: {out} contains {w}");
+    fn every_piece_from_every_offset_goes() {
+        for start in 0..T.len() {
+            for end in start + MIN_PIECE..=T.len() {
+                let text = format!("{{\"a\":\"{}\"}}", &T[start..end]);
+                let out = scrub(&text);
+                assert_eq!(leaks(T, &out), None, "{start}..{end}: {out}");
             }
         }
     }
 
     #[test]
+    fn malformed_escapes_never_stop_the_scan() {
+        for bad in [
+            r"\u00zz",
+            r"\u",
+            r"\u0",
+            r"\u00",
+            r"\u00z",
+            r"\",
+            r"\x",
+            r"\ud800",
+            r"\udfff",
+            "%",
+            "%z",
+            "%4",
+            "%zz",
+            r"\u00\u00",
+            "\\\\\\",
+        ] {
+            for (before, after) in [("", ""), (bad, ""), ("", bad), (bad, bad)] {
+                let text = format!("{before} {bad}{T}{bad} {after} {}", &T[3..15]);
+                let out = scrub(&text);
+                assert_eq!(leaks(T, &out), None, "{bad:?}: {out}");
+                // A malformed escape right against the token, and at the very end.
+                let out = scrub(&format!("{T}{bad}"));
+                assert_eq!(leaks(T, &out), None, "{bad:?}: {out}");
+                let out = scrub(&format!("{bad}{}", &T[1..]));
+                assert_eq!(leaks(T, &out), None, "{bad:?}: {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_secret_goes_whole() {
+        let s = Scrubber::new("xoxp-ab");
+        assert_eq!(scrub_with(&s, "e xoxp-ab e"), "e [redacted] e");
+        assert_eq!(scrub_with(&s, r"e xoxp\u002dab e"), "e [redacted] e");
+        assert_eq!(scrub_with(&s, "e xoxp-a e"), "e xoxp-a e");
+        let s = Scrubber::new("k");
+        assert_eq!(scrub_with(&s, "okk"), "o[redacted]");
+    }
+
+    #[test]
+    fn several_secrets_and_added_ones_all_go() {
+        let secrets = Secrets::new([T]);
+        let refresh = "xoxe-1-REFRESHSECRET-99";
+        let before = scrub_with(&secrets.scrubber(), refresh);
+        assert_eq!(before, refresh, "not held yet");
+        secrets.add(refresh);
+        secrets.add("short");
+        secrets.add(T);
+        secrets.add("");
+        let s = secrets.scrubber();
+        let out = scrub_with(&s, &format!("{T} {refresh} a-short-one 1-REFRESHS"));
+        assert_eq!(out, "[redacted] [redacted] a-[redacted]-one [redacted]");
+        assert_eq!(format!("{secrets:?}"), "Secrets(3 held, [redacted])");
+    }
+
+    #[test]
+    fn every_split_of_the_token_loses_both_halves_of_8_or_more() {
+        for cut in 1..T.len() {
+            let text = format!("{{\"a\":\"{}\",\"b\":\"{}\"}}", &T[..cut], &T[cut..]);
+            let out = scrub(&text);
+            assert_eq!(leaks(T, &out), None, "cut {cut}: {out}");
+        }
+    }
+
+    #[test]
     fn header_values_stay_valid() {
-        let s = Scrubber::new(T).unwrap();
+        let s = Scrubber::new(T);
         let v = http::HeaderValue::from_static("https://evil.example/?t=xoxp-LEAKCANARY-1234");
         assert_eq!(s.header(&v), "https://evil.example/?t=[redacted]");
     }

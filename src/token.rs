@@ -59,6 +59,24 @@ impl Token {
     }
 }
 
+impl Token {
+    /// The shortest token worth no warning. Slack's tokens are 50 characters or more; a
+    /// shorter one is a test value or a truncated paste. Any token is scrubbed out of
+    /// answers whole, whatever its length, and every run of 8 of its characters too.
+    pub const MIN_PLAUSIBLE_LEN: usize = 16;
+
+    /// Why the token cannot be Slack's while still being usable (too short), for a
+    /// warning; `None` when it looks plausible. Never contains the token.
+    pub fn implausible(&self) -> Option<String> {
+        let n = self.0.chars().count();
+        (n > 0 && n < Self::MIN_PLAUSIBLE_LEN).then(|| {
+            format!(
+                "the token is only {n} characters long; Slack's tokens are far longer (a truncated paste?)"
+            )
+        })
+    }
+}
+
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Token([redacted])")
@@ -117,5 +135,17 @@ mod tests {
             }
         }
         assert!(Token::from("xoxp-test").check().is_ok());
+    }
+
+    #[test]
+    fn a_short_token_is_flagged_without_being_echoed() {
+        let why = Token::from("xoxp-ab").implausible().unwrap();
+        assert!(
+            why.contains("7 characters") && !why.contains("xoxp-ab"),
+            "{why}"
+        );
+        assert!(Token::from("xoxp-1234-5678-abcdefabcdef")
+            .implausible()
+            .is_none());
     }
 }

@@ -1,9 +1,11 @@
 //! The token stays secret against a hostile answer: whatever a server, a proxy or a
-//! middlebox sends back (the token whole, split in two at any position, escaped as JSON
-//! or percent-encoding, in the error code, in `needed`/`provided`, in warnings and
-//! messages, in a cursor, in a mistyped field, in `Location` or `x-slack-req-id`), no
+//! middlebox sends back (the token whole, split in two at any position, any piece of it
+//! starting at any offset, escaped as JSON or percent-encoding, after any malformed
+//! escape, in the error code, in `needed`/`provided`, in warnings and messages, in a
+//! cursor, in a user id, in a mistyped field, in `Location` or `x-slack-req-id`), no
 //! output of any kind holds 8 consecutive characters of it: `Display`, `Debug`, the
-//! source chain, `ResponseMeta`, pages, and every log record of the crate at every level.
+//! source chain, `ResponseMeta`, pages, and every log record of the crate at every level;
+//! and, for the CLI, stdout, stderr and the report file.
 
 mod support;
 
@@ -11,7 +13,9 @@ use proptest::prelude::*;
 use slack_sessions::{Client, FakeTransport, ListRequest, ResetRequest, RetryPolicy};
 use support::logs;
 
-const TOKEN: &str = "xoxp-LEAKCANARY-1234";
+/// A token shaped like Slack's (79 characters, 72 windows of 8), every window distinct.
+const TOKEN: &str =
+    "xoxp-2718281828459-3141592653589-7937458469283-8f3a9c0d2b7e41f6a5c8d9e0b1f2a3c4";
 
 /// Every run of 8 characters of the token.
 fn leaks(text: &str) -> Option<&'static str> {
@@ -19,6 +23,29 @@ fn leaks(text: &str) -> Option<&'static str> {
         .map(|i| &TOKEN[i..i + 8])
         .find(|w| text.contains(w))
 }
+
+/// Malformed or unusual escapes, each planted right before a piece of the token: none
+/// may stop the scrub. (`\ud800` is a lone surrogate: invalid JSON text.)
+const BAD_ESCAPES: &[&str] = &[
+    "",
+    r"\u00zz",
+    r"\\u00zz",
+    r"\u",
+    r"\u0",
+    r"\u00",
+    r"\u00z",
+    r"\",
+    r"\x",
+    r"\ud800",
+    r"\udfff",
+    r"\ud83d\u0041",
+    "%",
+    "%z",
+    "%4",
+    "%zz",
+    r"\\\",
+    r"\u00\u0078",
+];
 
 /// How a piece of the token is written into the answer.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +82,7 @@ enum Spot {
     Cursor,
     MistypedOk,
     MistypedField,
+    UserId,
     NotJson,
     RequestIdHeader,
     LocationHeader,
@@ -74,6 +102,7 @@ fn spot() -> impl Strategy<Value = Spot> {
         Just(Cursor),
         Just(MistypedOk),
         Just(MistypedField),
+        Just(UserId),
         Just(NotJson),
         Just(RequestIdHeader),
         Just(LocationHeader),
@@ -94,7 +123,7 @@ fn spelling() -> impl Strategy<Value = Spelling> {
 /// An answer with `pieces` planted at their spots, under `status`.
 fn answer(
     status: u16,
-    pieces: &[(String, Spot, Spelling)],
+    pieces: &[(String, Spot, Spelling, &str)],
     padding: usize,
 ) -> http::Response<Vec<u8>> {
     let mut fields = vec![];
@@ -105,8 +134,9 @@ fn answer(
     let mut cursor = None;
     let mut raw = None;
     let mut headers = vec![];
-    for (piece, spot, how) in pieces {
-        let json = |p: &str| format!("\"{}\"", spell(p, *how, true));
+    for (piece, spot, how, before) in pieces {
+        let sp = |p: &str, in_json: bool| format!("{before}{}", spell(p, *how, in_json));
+        let json = |p: &str| format!("\"{}\"", sp(p, true));
         match spot {
             Spot::ErrorCode => error = json(piece),
             Spot::Needed => fields.push(format!("\"needed\":{}", json(piece))),
@@ -125,20 +155,27 @@ fn answer(
                 ok = "true".to_owned();
                 fields.push(format!("\"active_sessions\":{}", json(piece)));
             }
+            Spot::UserId => {
+                ok = "true".to_owned();
+                fields.push(format!(
+                    "\"active_sessions\":[{{\"user_id\":{},\"team_id\":\"T1\",\"session_id\":7}}]",
+                    json(piece)
+                ));
+            }
             Spot::NotJson => {
                 raw = Some(format!(
                     "<html>{}{}</html>",
                     "y".repeat(padding),
-                    spell(piece, *how, false)
+                    sp(piece, false)
                 ))
             }
-            Spot::RequestIdHeader => headers.push(("x-slack-req-id", spell(piece, *how, false))),
+            Spot::RequestIdHeader => headers.push(("x-slack-req-id", sp(piece, false))),
             Spot::LocationHeader => headers.push((
                 "location",
-                format!("https://evil.example/?t={}", spell(piece, *how, false)),
+                format!("https://evil.example/?t={}", sp(piece, false)),
             )),
-            Spot::ScopesHeader => headers.push(("x-oauth-scopes", spell(piece, *how, false))),
-            Spot::RetryAfterHeader => headers.push(("retry-after", spell(piece, *how, false))),
+            Spot::ScopesHeader => headers.push(("x-oauth-scopes", sp(piece, false))),
+            Spot::RetryAfterHeader => headers.push(("retry-after", sp(piece, false))),
         }
     }
     let body = raw.unwrap_or_else(|| {
@@ -202,19 +239,24 @@ proptest! {
         first in (spot(), spelling()),
         second in (spot(), spelling()),
         whole in proptest::option::of((spot(), spelling())),
+        middle in (0..TOKEN.len() - 8, 8..=TOKEN.len(), spot(), spelling()),
+        escape in 0..BAD_ESCAPES.len(),
         padding in prop_oneof![Just(0usize), 200..260usize],
     ) {
         logs::install();
+        let before = BAD_ESCAPES[escape];
         let mut pieces = vec![];
         if cut > 0 {
-            pieces.push((TOKEN[..cut].to_owned(), first.0, first.1));
+            pieces.push((TOKEN[..cut].to_owned(), first.0, first.1, before));
         }
         if cut < TOKEN.len() {
-            pieces.push((TOKEN[cut..].to_owned(), second.0, second.1));
+            pieces.push((TOKEN[cut..].to_owned(), second.0, second.1, before));
         }
         if let Some((spot, how)) = whole {
-            pieces.push((TOKEN.to_owned(), spot, how));
+            pieces.push((TOKEN.to_owned(), spot, how, before));
         }
+        let (from, len, spot, how) = middle;
+        pieces.push((TOKEN[from..(from + len).min(TOKEN.len())].to_owned(), spot, how, before));
         let response = answer(status, &pieces, padding);
         for text in outputs(response) {
             prop_assert!(leaks(&text).is_none(), "{:?} leaked in {text}", leaks(&text));
@@ -222,12 +264,81 @@ proptest! {
     }
 }
 
+/// Every spot an answer can carry a piece in.
+const SPOTS: &[Spot] = &[
+    Spot::ErrorCode,
+    Spot::Needed,
+    Spot::Provided,
+    Spot::Warning,
+    Spot::MetadataWarning,
+    Spot::Message,
+    Spot::Cursor,
+    Spot::MistypedOk,
+    Spot::MistypedField,
+    Spot::UserId,
+    Spot::NotJson,
+    Spot::RequestIdHeader,
+    Spot::LocationHeader,
+    Spot::ScopesHeader,
+    Spot::RetryAfterHeader,
+];
+
+/// Not sampled: every malformed escape, before a piece of the token starting at every
+/// offset (the shortest piece that matters, 8 characters, and the rest of the token from
+/// there), in every spot, under a success and an error status. Counts every window of 8
+/// planted and every one found in any output.
+#[test]
+fn every_window_after_every_malformed_escape_in_every_spot_is_scrubbed() {
+    logs::install();
+    let spellings = [
+        Spelling::Plain,
+        Spelling::JsonEscaped,
+        Spelling::DashEscaped,
+        Spelling::Percent,
+    ];
+    let (mut runs, mut tried, mut leaked) = (0u64, 0u64, 0u64);
+    let mut first_leak = None;
+    for (e, before) in BAD_ESCAPES.iter().enumerate() {
+        for (k, spot) in SPOTS.iter().enumerate() {
+            for from in 0..=TOKEN.len() - 8 {
+                let how = spellings[(from + k + e) % spellings.len()];
+                let status = if from % 2 == 0 { 200 } else { 400 };
+                for piece in [&TOKEN[from..from + 8], &TOKEN[from..]] {
+                    runs += 1;
+                    let windows: Vec<&str> =
+                        (0..=piece.len() - 8).map(|i| &piece[i..i + 8]).collect();
+                    tried += windows.len() as u64;
+                    let texts =
+                        outputs(answer(status, &[(piece.to_owned(), *spot, how, before)], 0));
+                    for w in &windows {
+                        if let Some(text) = texts.iter().find(|t| t.contains(w)) {
+                            leaked += 1;
+                            first_leak.get_or_insert_with(|| {
+                                format!("{before:?} {spot:?} {how:?}: {w} in {text}")
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "scrub: {runs} hostile answers, {tried} windows of 8 planted, {leaked} found in an output"
+    );
+    assert_eq!(
+        leaked,
+        0,
+        "{tried} windows tried; first leak: {}",
+        first_leak.unwrap_or_default()
+    );
+}
+
 #[test]
 fn the_canary_is_caught_by_the_check_itself() {
     // Guards the guard: the leak check sees a planted canary and a piece of it.
-    assert!(leaks("x xoxp-LEAKCANARY-1234 y").is_some());
-    assert!(leaks("ARY-1234").is_some());
-    assert!(leaks("xoxp-LE").is_none());
+    assert!(leaks(&format!("x {TOKEN} y")).is_some());
+    assert!(leaks(&TOKEN[30..38]).is_some());
+    assert!(leaks(&TOKEN[..7]).is_none());
 }
 
 #[test]
@@ -297,4 +408,170 @@ fn absurd_time_bounds_are_refused_not_panicked_on() {
         .timeout(Duration::from_secs(24 * 3600))
         .build()
         .is_ok());
+}
+
+/// What ureq (the built-in transport) logs of an answer, before the client sees it and can
+/// scrub it: the README names these targets and levels as unsafe with a hostile server,
+/// and this test keeps that statement true. Everything else (this crate's own records at
+/// every level, ureq's at `info` and above) holds no piece of the token.
+#[cfg(feature = "ureq")]
+#[test]
+fn ureq_logs_the_token_only_at_the_documented_targets_and_levels() {
+    use std::collections::BTreeSet;
+    use support::{Reply, TestServer};
+    logs::install();
+    let server = TestServer::start(|_| {
+        let mut headers: Vec<(String, String)> = [
+            "Server",
+            "Date",
+            "Content-Type",
+            "X-Slack-Req-Id",
+            "X-OAuth-Scopes",
+            "Connection",
+            "Content-Encoding",
+            "Location",
+            "X-Anything",
+        ]
+        .iter()
+        .map(|h| (h.to_string(), format!("echo {TOKEN}")))
+        .collect();
+        headers.push(("Retry-After".into(), TOKEN.into()));
+        Reply::Respond {
+            status: 200,
+            headers,
+            body: format!(r#"{{"ok":false,"error":"{TOKEN}"}}"#).into_bytes(),
+        }
+    });
+    let client = Client::builder(TOKEN)
+        .api_url(server.api_url())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let error = client.send(&ResetRequest::new("W1")).unwrap_err();
+    for text in [
+        error.to_string(),
+        format!("{error:?}"),
+        support::chain(&error),
+    ] {
+        assert!(leaks(&text).is_none(), "{text}");
+    }
+    let records = logs::take_mine();
+    let mut leaking = BTreeSet::new();
+    for (level, record) in &records {
+        let target = record.split(": ").next().unwrap_or_default();
+        if leaks(record).is_some() {
+            leaking.insert((target.to_owned(), *level));
+        }
+    }
+    let leaking: Vec<String> = leaking.iter().map(|(t, l)| format!("{t} {l}")).collect();
+    eprintln!("ureq records: {}; leaking: {leaking:?}", records.len());
+    // Exactly what the README's Logging section says.
+    assert_eq!(
+        leaking,
+        [
+            "ureq::body DEBUG",
+            "ureq::run DEBUG",
+            "ureq_proto::util TRACE"
+        ],
+        "{records:#?}"
+    );
+}
+
+/// The CLI, as a person meets it: hostile answers carrying pieces of the token after
+/// malformed escapes, through the commands that print what Slack says; stdout, stderr and
+/// the report file hold no 8 characters of it.
+#[cfg(feature = "cli")]
+mod cli {
+    use super::{leaks, TOKEN};
+    use crate::support::{Reply, TestServer};
+    use std::process::Command;
+
+    fn hostile(case: usize) -> Reply {
+        let piece = |from: usize| &TOKEN[from..];
+        let body = match case {
+            0 => format!(r#"{{"ok":false,"error":"\\u00zz {TOKEN}"}}"#),
+            1 => format!(
+                r#"{{"ok":false,"error":"invalid_arguments","needed":"\u00zz{}","provided":"\u{}","response_metadata":{{"messages":["[ERROR] \\x{}"],"warnings":["%zz{}"]}}}}"#,
+                piece(9),
+                piece(17),
+                piece(1),
+                piece(40)
+            ),
+            2 => format!(
+                r#"{{"ok":true,"active_sessions":[{{"user_id":"\\u00zz{}","team_id":"{}","session_id":1}}],"response_metadata":{{"next_cursor":"\\{}"}}}}"#,
+                &TOKEN[3..30],
+                &TOKEN[30..50],
+                piece(50)
+            ),
+            _ => format!(
+                "<html>\\u00zz {} \\ud800 {}</html>",
+                &TOKEN[1..75],
+                piece(12)
+            ),
+        };
+        Reply::Respond {
+            status: if case == 3 { 502 } else { 200 },
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("X-Slack-Req-Id".into(), format!("\\u00zz{}", piece(20))),
+                (
+                    "Location".into(),
+                    format!("https://evil.example/?%zz{}", piece(5)),
+                ),
+            ],
+            body: body.into_bytes(),
+        }
+    }
+
+    #[test]
+    fn cli_outputs_and_reports_hold_no_piece_of_the_token() {
+        let dir = std::env::temp_dir().join(format!("secrets-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut checked = 0;
+        for case in 0..4 {
+            let server = TestServer::start(move |_| hostile(case));
+            let report = dir.join(format!("report-{case}.jsonl"));
+            let report = report.to_str().unwrap();
+            for args in [
+                vec!["reset", "W1"],
+                vec!["--json", "reset", "W1"],
+                vec!["--json", "list"],
+                vec!["list"],
+                vec!["--json", "invalidate", "--user", "W1", "--session", "7"],
+                vec!["reset-many", "--report", report, "-"],
+                vec!["--json", "reset-many", "-"],
+            ] {
+                let out = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+                    .args(["--retries", "0"])
+                    .args(&args)
+                    .env("SLACK_TOKEN", TOKEN)
+                    .env("SLACK_API_URL", server.api_url())
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .and_then(|mut child| {
+                        use std::io::Write;
+                        child.stdin.take().unwrap().write_all(b"W1\nW2\n")?;
+                        child.wait_with_output()
+                    })
+                    .unwrap();
+                for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+                    let text = String::from_utf8_lossy(bytes);
+                    assert!(
+                        leaks(&text).is_none(),
+                        "case {case}, {args:?}, {what}: {:?} in {text}",
+                        leaks(&text)
+                    );
+                    checked += 1;
+                }
+            }
+            let text = std::fs::read_to_string(report).unwrap_or_default();
+            assert!(leaks(&text).is_none(), "case {case} report: {text}");
+            assert!(!text.is_empty(), "case {case}: the report was written");
+            checked += 1;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(checked, 4 * (7 * 2 + 1));
+    }
 }

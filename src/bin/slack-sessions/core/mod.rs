@@ -193,6 +193,11 @@ pub(crate) fn client(
             "warning: the token is {kind}; the admin.users.session.* methods need a user token (xoxp-) of an org owner or admin, and Slack will likely refuse this one"
         ));
     }
+    if !global.dry_run {
+        if let Some(why) = slack_sessions::Token::from(&token).implausible() {
+            say(&format!("warning: {why}"));
+        }
+    }
     let mut builder = Client::builder(token)
         .api_url(global.api_url.clone())
         .user_agent(concat!("slack-sessions-cli/", env!("CARGO_PKG_VERSION")))
