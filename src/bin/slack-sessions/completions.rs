@@ -17,12 +17,30 @@ pub(crate) struct CompletionsArgs {
 }
 
 pub(crate) fn run(args: &CompletionsArgs) -> Result<(), Failure> {
+    core::print(&script(args.shell))
+}
+
+/// The completion script for `shell`, with clap_complete's bash bug worked around.
+fn script(shell: Shell) -> String {
     let mut script = Vec::new();
-    clap_complete::generate(
-        args.shell,
-        &mut crate::command(),
-        "slack-sessions",
-        &mut script,
-    );
-    core::print(String::from_utf8_lossy(&script).trim_end())
+    clap_complete::generate(shell, &mut crate::command(), BIN, &mut script);
+    let script = String::from_utf8_lossy(&script).trim_end().to_owned();
+    match shell {
+        Shell::Bash => fix_bash_labels(&script),
+        _ => script,
+    }
+}
+
+const BIN: &str = "slack-sessions";
+
+/// clap_complete (clap-rs/clap#6421) names a subcommand's state after the binary with
+/// its `-` turned into `__` (`slack__sessions__subcmd__reset`) where it walks the words,
+/// but labels that state's case with the `-` turned into `__subcmd__`
+/// (`slack__subcmd__sessions__subcmd__reset)`), so no subcommand ever matched and only
+/// the global flags completed. Relabel the cases as the walk names them; once the bug
+/// is fixed upstream this replaces nothing.
+fn fix_bash_labels(script: &str) -> String {
+    let walk = BIN.replace('-', "__");
+    let label = BIN.replace('-', "__subcmd__");
+    script.replace(&format!("{label}__subcmd__"), &format!("{walk}__subcmd__"))
 }
