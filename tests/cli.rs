@@ -938,7 +938,7 @@ fn failed_users_are_summarised_with_the_reason() {
 }
 
 #[test]
-fn reset_many_dry_run_shows_the_first_request_and_the_count() {
+fn reset_many_dry_run_shows_the_first_request_and_every_user() {
     let ids = write_temp("dry-ids.txt", "W7\nW8\nW9\n");
     let out = cli(
         &[
@@ -956,7 +956,9 @@ fn reset_many_dry_run_shows_the_first_request_and_the_count() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("\nuser_id=W7&mobile_only=true\n"),
+        stdout.ends_with(
+            "\nuser_id=W7&mobile_only=true\n\n# the 3 user(s) it would reset, one per line:\nW7\nW8\nW9\n"
+        ),
         "{stdout}"
     );
     assert!(
@@ -1211,7 +1213,11 @@ fn all_leaves_out_bots_the_primary_owner_and_the_caller() {
     slack.with(|s| s.bulk_delay = Duration::from_millis(50));
     let (code, who, stderr) = run(&slack, &["--dry-run", "reset-many", "--all", "--bulk"]);
     assert_eq!(code, 0, "{stderr}");
-    let who: Vec<&str> = who.lines().collect();
+    let who: Vec<&str> = who
+        .lines()
+        .skip_while(|l| !l.starts_with("# the 29 user(s)"))
+        .skip(1)
+        .collect();
     assert_eq!(who.len(), 29, "{who:?}");
     assert!(!who.contains(&"W1") && !who.contains(&"B1") && !who.contains(&"WOWNER"));
     assert!(

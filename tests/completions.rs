@@ -36,7 +36,10 @@ fn flags_in(help: &str) -> BTreeSet<String> {
         .map(str::trim_start)
         .filter(|l| l.starts_with('-'))
         .filter_map(|l| {
-            let l = l.strip_prefix("-h, ").or(l.strip_prefix("-V, ")).unwrap_or(l);
+            let l = l
+                .strip_prefix("-h, ")
+                .or(l.strip_prefix("-V, "))
+                .unwrap_or(l);
             let flag = l.split([' ', ',']).next()?;
             flag.starts_with("--").then(|| flag.to_owned())
         })
@@ -96,7 +99,11 @@ fn bash(script: &Path) -> Box<Complete> {
             .args(&words)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         lines(&out.stdout)
     })
 }
@@ -110,7 +117,11 @@ fn fish(script: &Path) -> Box<Complete> {
             .arg(line)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         lines(&out.stdout)
             .into_iter()
             .map(|l| l.split('\t').next().unwrap().to_owned())
@@ -151,7 +162,11 @@ fn zsh(dir: &Path) -> Box<Complete> {
             .arg(line)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         lines(&std::fs::read(&out_file).unwrap())
     })
 }

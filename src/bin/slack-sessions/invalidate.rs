@@ -27,23 +27,20 @@ pub(crate) struct InvalidateArgs {
 
 pub(crate) fn run(args: &InvalidateArgs, global: &Global) -> Result<(), Failure> {
     let client = core::simple_client(global)?;
-    let user_id = core::resolve(&client, std::slice::from_ref(&args.user_id), global)?.remove(0);
+    let resolved = core::resolve(&client, std::slice::from_ref(&args.user_id), global)?;
+    let user_id = resolved.ids[0].clone();
     let mut request = InvalidateRequest::new(user_id.clone(), args.session_id);
     if let Some(team) = &args.team_id {
         request = request.team(team.clone());
     }
-    core::call(
+    core::call_with(
         &client,
         &request,
+        &resolved,
         global,
-        || {
-            format!(
-                "invalidated session {} of {}",
-                args.session_id, args.user_id
-            )
-        },
+        || format!("invalidated session {} of {user_id}", args.session_id),
         serde_json::json!({
-            "user_id": args.user_id,
+            "user_id": user_id,
             "team_id": args.team_id,
             "session_id": args.session_id,
         }),

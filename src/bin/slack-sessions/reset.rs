@@ -24,11 +24,13 @@ pub(crate) struct ResetArgs {
 pub(crate) fn run(args: &ResetArgs, global: &Global) -> Result<(), Failure> {
     let client = core::simple_client(global)?;
     let scope = Scope::new(args.mobile_only, args.web_only);
-    let user_id = core::resolve(&client, std::slice::from_ref(&args.user_id), global)?.remove(0);
+    let resolved = core::resolve(&client, std::slice::from_ref(&args.user_id), global)?;
+    let user_id = resolved.ids[0].clone();
     let request = ResetRequest::scoped(user_id.clone(), args.mobile_only, args.web_only);
-    core::call(
+    core::call_with(
         &client,
         &request,
+        &resolved,
         global,
         || format!("reset {} of {user_id}", scope.words()),
         serde_json::json!({"user_id": user_id, "scope": scope.as_str()}),

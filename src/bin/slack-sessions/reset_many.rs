@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use slack_sessions::{
-    BulkOptions, ListRequest, ResetBulkRequest, ResetHow, ResetMany, ResetOutcome, ResetRequest,
-    ResetVerified, SlackMethod, UreqTransport, VerifyOptions,
+    AdminUsersListRequest, AuthTestRequest, BulkOptions, ListRequest, ResetBulkRequest, ResetHow,
+    ResetMany, ResetOutcome, ResetRequest, ResetVerified, SlackMethod, UreqTransport,
+    VerifyOptions,
 };
 
-use crate::core::{self, json, Failure, Global, Scope};
+use crate::core::{self, json, Failure, Global, Resolved, Scope};
 use crate::report::{self, Earlier, Line, ReportFile};
 
 /// Log out many users (or, with --all, the whole org), riding out rate limits.
@@ -115,6 +116,9 @@ impl Run<'_> {
 
 pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> {
     let scope = Scope::new(args.mobile_only, args.web_only);
+    if global.dry_run && args.all && !core::dry_run::has_token(global) {
+        return Err(Failure::usage(ALL_DRY_RUN_NEEDS_A_TOKEN).with_error(json::code::NO_TOKEN));
+    }
     let progress = Progress::start(0);
     let client = if global.dry_run && !args.all {
         core::simple_client(global)?
@@ -123,6 +127,14 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
     };
 
     // Who: the org, or the input; emails become ids before anything is written.
+    let mut resolved = Resolved::default();
+    if global.dry_run && args.all {
+        core::say(&format!(
+            "dry run of --all: finding who would be logged out with read calls only ({} once, then {} {ALL_READS}); nothing is written",
+            AuthTestRequest::NAME,
+            AdminUsersListRequest::NAME
+        ));
+    }
     let ids =
         if args.all {
             let t = client.org_targets(args.include_self)?;
@@ -141,12 +153,8 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
             }
             t.users
         } else {
-            let ids = read_ids(args.input.as_deref())?;
-            if global.dry_run {
-                ids
-            } else {
-                dedup(client.resolve_users(&ids)?)
-            }
+            resolved = core::resolve(&client, &read_ids(args.input.as_deref())?, global)?;
+            dedup(resolved.ids.clone())
         };
 
     let mut earlier = Earlier::default();
@@ -156,6 +164,15 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
         earlier.merge(read);
     }
     let mut report = match &args.report {
+        // A dry run reads the report (to skip who it shows done) but creates nothing.
+        Some(path) if global.dry_run => {
+            if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+                let read = report::read(path)?;
+                read.warn(path);
+                earlier.merge(read);
+            }
+            None
+        }
         Some(path) => {
             let (file, read) = ReportFile::open(path)?;
             read.warn(path);
@@ -169,7 +186,15 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
         .partition(|id| earlier.covers(id, scope, args.bulk));
 
     if global.dry_run {
-        return dry_run(&client, args, scope, &todo, skipped.len());
+        return dry_run(
+            &client,
+            args,
+            global,
+            scope,
+            &todo,
+            skipped.len(),
+            &resolved,
+        );
     }
 
     let total = todo.len();
@@ -306,36 +331,45 @@ fn dedup(ids: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// Why a dry run of `--all` needs a token, and what it does with it.
+const ALL_DRY_RUN_NEEDS_A_TOKEN: &str = "a dry run of --all needs a real token in SLACK_TOKEN (or --token): it finds who would be logged out with read calls (auth.test, then admin.users.list, 100 users a call), and writes nothing";
+
+/// How admin.users.list is walked to find the org's users.
+const ALL_READS: &str = "page by page, 100 users a call";
+
+/// The plan: the first request, then every user it would touch, one per line (an
+/// address shown with the id it resolved to, or marked unresolved); the calls on stderr.
 fn dry_run(
     client: &slack_sessions::Client<UreqTransport>,
     args: &ResetManyArgs,
+    global: &Global,
     scope: Scope,
     todo: &[String],
     skipped: usize,
+    resolved: &Resolved,
 ) -> Result<(), Failure> {
-    if args.all {
-        for id in todo {
-            core::print(id)?;
-        }
-    } else if let Some(first) = todo.first() {
-        let http_request = if args.bulk {
-            client.build_request(&ResetBulkRequest::scoped(
-                todo.iter().take(ResetBulkRequest::MAX_USERS).cloned(),
-                args.mobile_only,
-                args.web_only,
-            ))?
-        } else {
-            client.build_request(&ResetRequest::scoped(
-                first.clone(),
-                args.mobile_only,
-                args.web_only,
-            ))?
-        };
-        core::print_request(&http_request)?;
-    }
+    resolved.say();
+    let method = if args.bulk {
+        ResetBulkRequest::NAME
+    } else {
+        ResetRequest::NAME
+    };
+    let http_request = match todo.first() {
+        None => None,
+        Some(_) if args.bulk => Some(client.build_request(&ResetBulkRequest::scoped(
+            todo.iter().take(ResetBulkRequest::MAX_USERS).cloned(),
+            args.mobile_only,
+            args.web_only,
+        ))?),
+        Some(first) => Some(client.build_request(&ResetRequest::scoped(
+            first.clone(),
+            args.mobile_only,
+            args.web_only,
+        ))?),
+    };
     let calls = if args.bulk {
         format!(
-            "{} {} call(s) of up to 1,000 users (the request above is the first), after a snapshot walk of {} and before verification walks of it, then one {} for each user the job misses",
+            "{} {} call(s) of up to 1,000 users (the request shown is the first), after a snapshot walk of {} and before verification walks of it, then one {} for each user the job misses",
             todo.len().div_ceil(ResetBulkRequest::MAX_USERS),
             ResetBulkRequest::NAME,
             ListRequest::NAME,
@@ -343,24 +377,78 @@ fn dry_run(
         )
     } else {
         format!(
-            "one {} call each (the request above is the first; the others differ only in user_id)",
+            "one {} call each (the request shown is the first; the others differ only in user_id)",
             ResetRequest::NAME
         )
     };
+    let unresolved = resolved.unresolved().count();
+    if global.json {
+        let mut plan = json::Object::ok()
+            .field("dry_run", true)
+            .field("method", method)
+            .field("scope", scope.as_str())
+            .field("users", todo.len())
+            .field("skipped", skipped)
+            .field("unresolved_emails", unresolved)
+            .field("calls", &calls);
+        if let Some(r) = &http_request {
+            plan = plan.field("request", core::dry_run::request_json(r, resolved));
+        }
+        plan.print()?;
+        for id in todo {
+            let email = resolved.email_of(id);
+            let given = resolved
+                .emails
+                .iter()
+                .find(|(_, r)| r.as_deref() == Some(id.as_str()))
+                .map(|(e, _)| e.as_str());
+            json::Object::ok()
+                .field("dry_run", true)
+                .field("user_id", if email.is_some() { None } else { Some(id) })
+                .field("email", email.or(given))
+                .field("unresolved", email.is_some())
+                .field("method", method)
+                .field("scope", scope.as_str())
+                .print()?;
+        }
+    } else {
+        if let Some(r) = &http_request {
+            core::print(&core::dry_run::request_text(r, resolved))?;
+            core::print("")?;
+        }
+        core::print(&format!(
+            "# the {} user(s) it would reset, one per line:",
+            todo.len()
+        ))?;
+        for id in todo {
+            let line = match resolved.email_of(id) {
+                Some(email) => format!("{email}\t(unresolved: looked up first, needs a token)"),
+                None => match resolved
+                    .emails
+                    .iter()
+                    .find(|(_, r)| r.as_deref() == Some(id.as_str()))
+                {
+                    Some((email, _)) => format!("{id}\t({email})"),
+                    None => id.clone(),
+                },
+            };
+            core::print(&line)?;
+        }
+    }
     let who = if args.all {
-        " (listed above; only read calls were made to find them)"
+        " (found with read calls only)"
     } else {
         ""
     };
+    let unresolved_note = if unresolved > 0 {
+        format!("; {unresolved} email address(es) would be resolved to ids first")
+    } else {
+        String::new()
+    };
     core::say(&format!(
-        "dry run: would reset {} of {} user(s){who} with {calls}, and skip {skipped} already done; nothing was written{}",
+        "dry run: would reset {} of {} user(s){who} with {calls}, and skip {skipped} already done; nothing was written{unresolved_note}",
         scope.words(),
         todo.len(),
-        if !args.all && todo.iter().any(|i| i.contains('@')) {
-            "; email addresses would be resolved to ids first"
-        } else {
-            ""
-        }
     ));
     Ok(())
 }

@@ -49,15 +49,16 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
     let client = core::simple_client(global)?;
     match command {
         SettingsCommand::Get { user_ids } => {
-            let user_ids = &core::resolve(&client, user_ids, global)?;
-            let request = GetSettingsRequest::new(user_ids.iter().cloned());
+            let resolved = core::resolve(&client, user_ids, global)?;
+            let request = GetSettingsRequest::new(resolved.ids.iter().cloned());
             if global.dry_run {
-                return core::call(
+                return core::call_with(
                     &client,
                     &request,
+                    &resolved,
                     global,
                     String::new,
-                    serde_json::json!({}),
+                    serde_json::json!({"user_ids": resolved.ids}),
                 );
             }
             let answer = client.send_with_meta(&request)?;
@@ -97,7 +98,8 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
             duration,
             quit_on_close,
         } => {
-            let user_ids = &core::resolve(&client, user_ids, global)?;
+            let resolved = core::resolve(&client, user_ids, global)?;
+            let user_ids = &resolved.ids;
             let mut request = SetSettingsRequest::new(user_ids.iter().cloned());
             if let Some(d) = duration {
                 request = request.duration(Duration::from_secs(*d));
@@ -105,9 +107,10 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
             if let Some(q) = quit_on_close {
                 request = request.desktop_app_browser_quit(*q);
             }
-            core::call(
+            core::call_with(
                 &client,
                 &request,
+                &resolved,
                 global,
                 || format!("set session settings of {} user(s)", user_ids.len()),
                 serde_json::json!({
@@ -118,11 +121,13 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
             )
         }
         SettingsCommand::Clear { user_ids } => {
-            let user_ids = &core::resolve(&client, user_ids, global)?;
+            let resolved = core::resolve(&client, user_ids, global)?;
+            let user_ids = &resolved.ids;
             let request = ClearSettingsRequest::new(user_ids.iter().cloned());
-            core::call(
+            core::call_with(
                 &client,
                 &request,
+                &resolved,
                 global,
                 || format!("cleared session settings of {} user(s)", user_ids.len()),
                 serde_json::json!({"user_ids": user_ids}),

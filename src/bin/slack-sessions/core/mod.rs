@@ -2,16 +2,18 @@
 //! codes and failures, the client, output that cannot panic, `--json` objects ([`json`]),
 //! and the words for waits and errors.
 
+pub(crate) mod dry_run;
 pub(crate) mod json;
 mod options;
 
+pub(crate) use dry_run::Resolved;
 pub(crate) use options::{parse_seconds, Global};
 
 use std::error::Error as StdError;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use slack_sessions::{Client, Error, HttpRequest, RetryPolicy, SlackMethod, UreqTransport, Wait};
+use slack_sessions::{Client, Error, RetryPolicy, SlackMethod, UreqTransport, Wait};
 
 /// Exit codes, as the README's table has them.
 pub(crate) mod exit {
@@ -219,38 +221,19 @@ pub(crate) fn simple_client(global: &Global) -> Result<Client<UreqTransport>, Fa
 }
 
 /// Ids as given, with any email address turned into its user's id (before anything is
-/// written; a dry run leaves them as given and makes no call).
+/// written). A dry run looks addresses up only when a token is given.
 pub(crate) fn resolve(
     client: &Client<UreqTransport>,
     inputs: &[String],
     global: &Global,
-) -> Result<Vec<String>, Failure> {
-    if global.dry_run || !inputs.iter().any(|i| i.contains('@')) {
-        return Ok(inputs.to_vec());
-    }
-    Ok(client.resolve_users(inputs)?)
+) -> Result<Resolved, Failure> {
+    Resolved::new(client, inputs, global)
 }
 
 pub(crate) fn print_warnings(warnings: &[String]) {
     for warning in warnings {
         say(&format!("warning from Slack: {warning}"));
     }
-}
-
-/// Prints the request as it would go on the wire, with the token replaced.
-pub(crate) fn print_request(request: &HttpRequest) -> Result<(), Failure> {
-    let mut text = format!("{} {} HTTP/1.1\n", request.method(), request.uri());
-    for (name, value) in request.headers() {
-        let shown = if name == http::header::AUTHORIZATION {
-            "Bearer [redacted]".to_owned()
-        } else {
-            String::from_utf8_lossy(value.as_bytes()).into_owned()
-        };
-        text.push_str(&format!("{name}: {shown}\n"));
-    }
-    text.push_str(&format!("content-length: {}\n\n", request.body().len()));
-    text.push_str(&String::from_utf8_lossy(request.body()));
-    print(&text)
 }
 
 /// One call, printed as a line or a JSON object. `describe_ok` says what was done;
@@ -262,11 +245,28 @@ pub(crate) fn call<R: SlackMethod>(
     describe_ok: impl FnOnce() -> String,
     fields: serde_json::Value,
 ) -> Result<(), Failure> {
+    call_with(
+        client,
+        request,
+        &Resolved::default(),
+        global,
+        describe_ok,
+        fields,
+    )
+}
+
+/// [`call`] for a request whose user ids came through [`resolve`]: a dry run shows
+/// which were looked up and which will be.
+pub(crate) fn call_with<R: SlackMethod>(
+    client: &Client<UreqTransport>,
+    request: &R,
+    resolved: &Resolved,
+    global: &Global,
+    describe_ok: impl FnOnce() -> String,
+    fields: serde_json::Value,
+) -> Result<(), Failure> {
     if global.dry_run {
-        let http_request = client.build_request(request)?;
-        print_request(&http_request)?;
-        say("dry run: nothing was sent");
-        return Ok(());
+        return dry_run::show_call(client, request, resolved, global, fields);
     }
     match client.send_with_meta(request) {
         Ok(answer) => {

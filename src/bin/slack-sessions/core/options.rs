@@ -4,8 +4,10 @@ use std::time::Duration;
 
 use clap::Args;
 
-/// Options every command takes, before or after its name.
+/// Options every command takes, before or after its name. Each command's `--help` lists
+/// them under their own heading, after the command's own options.
 #[derive(Args, Debug)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct Global {
     /// Slack user token (xoxp-...); scopes: admin.users:write, admin.users:read.
     #[arg(long, global = true, env = "SLACK_TOKEN", hide_env_values = true)]
