@@ -4,7 +4,7 @@ use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::client::Client;
+use crate::client::{Budget, Client};
 use crate::error::{Error, ErrorClass, TransportErrorKind};
 use crate::meta::WithMeta;
 use crate::method::SlackMethod;
@@ -29,6 +29,8 @@ pub struct BulkOptions {
     max_rate_limit_waits: u32,
     max_consecutive_failures: u32,
     max_silence: Duration,
+    max_wait_per_user: Option<Duration>,
+    max_run_time: Option<Duration>,
 }
 
 impl Default for BulkOptions {
@@ -40,6 +42,8 @@ impl Default for BulkOptions {
             max_rate_limit_waits: 1000,
             max_consecutive_failures: 5,
             max_silence: Self::DEFAULT_MAX_SILENCE,
+            max_wait_per_user: Some(Self::DEFAULT_MAX_WAIT_PER_USER),
+            max_run_time: None,
         }
     }
 }
@@ -47,6 +51,11 @@ impl Default for BulkOptions {
 impl BulkOptions {
     /// How long a run goes on without any answer from Slack before it stops: 2 minutes.
     pub const DEFAULT_MAX_SILENCE: Duration = Duration::from_secs(120);
+
+    /// How long one user's reset may take, rate-limit waits included, before the run
+    /// gives up on that user and goes on: 10 minutes (Slack's `Retry-After` is a minute
+    /// or less; ten minutes of them for one user is not a budget that will come back).
+    pub const DEFAULT_MAX_WAIT_PER_USER: Duration = Duration::from_secs(600);
 
     /// Reset every session of every user, as fast as Slack allows.
     pub fn new() -> Self {
@@ -73,8 +82,9 @@ impl BulkOptions {
         self
     }
 
-    /// How many 429s in a row one user may get before the run stops (default 1000: in
-    /// practice, wait as long as Slack asks). A user is never skipped over a 429.
+    /// How many 429s in a row one user may get, past the client's own retries, before
+    /// the run stops (default 1000: in practice the time bound,
+    /// [`max_wait_per_user`](Self::max_wait_per_user), comes first).
     pub fn max_rate_limit_waits(mut self, n: u32) -> Self {
         self.max_rate_limit_waits = n;
         self
@@ -96,6 +106,29 @@ impl BulkOptions {
     /// alone would take.
     pub fn max_silence(mut self, limit: Duration) -> Self {
         self.max_silence = limit;
+        self
+    }
+
+    /// How long one user's call may take, attempts and rate-limit waits included
+    /// (default [`DEFAULT_MAX_WAIT_PER_USER`](Self::DEFAULT_MAX_WAIT_PER_USER); `None`:
+    /// only [`max_rate_limit_waits`](Self::max_rate_limit_waits) bounds it). A wait that
+    /// would end past it is not started: that user's outcome is
+    /// [`Error::RateLimited`](crate::Error::RateLimited) with a detail saying the run gave
+    /// up on them, and the run goes on with the next user, so one user Slack keeps
+    /// refusing never holds everyone after them. Users given up on count towards
+    /// [`max_consecutive_failures`](Self::max_consecutive_failures), so a token that is
+    /// rate limited for good stops the run after that many bounds in a row.
+    pub fn max_wait_per_user(mut self, limit: Option<Duration>) -> Self {
+        self.max_wait_per_user = limit;
+        self
+    }
+
+    /// How long the whole run may take (default: no bound). No wait that would end past
+    /// it is started, and no user is started after it: the run stops,
+    /// [`ResetMany::stopped`] says why and [`ResetMany::remaining`] lists who was not
+    /// attempted.
+    pub fn max_run_time(mut self, limit: Option<Duration>) -> Self {
+        self.max_run_time = limit;
         self
     }
 }
@@ -180,7 +213,9 @@ impl ResetOutcome {
 /// A [`Client::reset_many`] run: an iterator of one [`ResetOutcome`] per user, each
 /// yielded as soon as that user is done.
 ///
-/// A rate-limited user is waited out (per `Retry-After`) and retried, never skipped.
+/// A rate-limited user is waited out (per `Retry-After`) and retried, for at most
+/// [`BulkOptions::max_wait_per_user`] (10 minutes by default): then the run gives up on
+/// that user (their outcome says so) and goes on with the next one.
 /// What other errors do follows [`ErrorCode::class`](crate::ErrorCode::class):
 /// [`Request`](ErrorClass::Request) codes (`user_not_found`, `cannot_reset_bot`, …) are
 /// reported for that user and the run goes on; [`Transient`](ErrorClass::Transient) codes
@@ -199,6 +234,19 @@ pub struct ResetMany<'a, T> {
     /// When Slack last answered anything (or the run started).
     last_answer: Instant,
     stopped: Option<String>,
+    /// When the run started, and the time it slept between attempts: the run's time is
+    /// the larger of the real time passed and the time slept.
+    started: Instant,
+    waited: Duration,
+    /// Why the run gave up on the last user, when a time bound did it.
+    gave_up: Option<GaveUp>,
+}
+
+/// Which time bound made a run give up on a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GaveUp {
+    User,
+    Run,
 }
 
 impl<'a, T: Transport> ResetMany<'a, T> {
@@ -221,7 +269,15 @@ impl<'a, T: Transport> ResetMany<'a, T> {
             consecutive_failures: 0,
             last_answer: Instant::now(),
             stopped: None,
+            started: Instant::now(),
+            waited: Duration::ZERO,
+            gave_up: None,
         }
+    }
+
+    /// Time the run has taken: real, or slept when more (a test's `Sleep`).
+    fn run_time(&self) -> Duration {
+        self.started.elapsed().max(self.waited)
     }
 
     /// Why the run stopped early, if it did.
@@ -252,8 +308,38 @@ impl<'a, T: Transport> ResetMany<'a, T> {
             self.options.web_only,
         );
         let client = self.client;
-        let waits = self.options.max_rate_limit_waits;
-        let Patient { result, attempts } = client.send_patiently(&request, waits, || self.pace());
+        let per_user = self.options.max_wait_per_user;
+        let run_left = self
+            .options
+            .max_run_time
+            .map(|max| max.saturating_sub(self.run_time()));
+        let patience = Patience::waits(self.options.max_rate_limit_waits)
+            .for_at_most(per_user)
+            .for_at_most(run_left);
+        let Patient {
+            result,
+            attempts,
+            waited,
+            out_of_time,
+        } = client.send_patiently(&request, patience, || self.pace());
+        self.waited += waited;
+        let mut detail = None;
+        self.gave_up = None;
+        if out_of_time {
+            let run_bound = run_left.is_some_and(|r| per_user.is_none_or(|u| r < u));
+            self.gave_up = Some(if run_bound { GaveUp::Run } else { GaveUp::User });
+            detail = Some(if run_bound {
+                format!(
+                    "still rate limited when the run's time bound ({}) ran out",
+                    secs(self.options.max_run_time.unwrap_or_default())
+                )
+            } else {
+                format!(
+                    "gave up on this user: still rate limited after {} (the bound per user), the run went on",
+                    secs(per_user.unwrap_or_default())
+                )
+            });
+        }
         let request_id = match &result {
             Ok(answer) => answer.meta.request_id().map(str::to_owned),
             Err(error) => error.request_id().map(str::to_owned),
@@ -265,8 +351,47 @@ impl<'a, T: Transport> ResetMany<'a, T> {
             user_id,
             how: ResetHow::Single,
             verified: false,
-            detail: None,
+            detail,
         }
+    }
+}
+
+/// A duration in whole seconds, for messages.
+fn secs(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64().round())
+}
+
+/// How long [`Client::send_patiently`] may go on waiting out rate limits for one call:
+/// at most `max_waits` waits past the client's own retries, and at most `max_time` in all
+/// (attempts and every wait, the client's own retries included), counted from the call.
+/// A wait that would end past `max_time` is not started: the rate-limit error is returned.
+///
+/// ```ignore
+/// // At most 1,000 waits, and never past the run's deadline:
+/// let patience = Patience::waits(1000).for_at_most(deadline.checked_duration_since(Instant::now()));
+/// let Patient { result, attempts, waited } = client.send_patiently(&request, patience, || {});
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Patience {
+    pub(crate) max_waits: u32,
+    pub(crate) max_time: Option<Duration>,
+}
+
+impl Patience {
+    /// At most `max_waits` waits, no bound in time.
+    pub(crate) fn waits(max_waits: u32) -> Self {
+        Patience {
+            max_waits,
+            max_time: None,
+        }
+    }
+
+    /// And at most `max` in time (the smaller bound wins; `None` changes nothing).
+    pub(crate) fn for_at_most(mut self, max: Option<Duration>) -> Self {
+        if let Some(max) = max {
+            self.max_time = Some(self.max_time.map_or(max, |m| m.min(max)));
+        }
+        self
     }
 }
 
@@ -275,34 +400,51 @@ pub(crate) struct Patient<T> {
     pub(crate) result: Result<WithMeta<T>, Error>,
     /// All attempts, the waited-out 429s included.
     pub(crate) attempts: u32,
+    /// Time slept between attempts (the client's own retries included).
+    pub(crate) waited: Duration,
+    /// Whether the call ended rate limited because the next wait would pass
+    /// [`Patience::max_time`] (not because the waits ran out in number).
+    pub(crate) out_of_time: bool,
 }
 
 impl<T: Transport> Client<T> {
     /// Sends `request`, and when the client's own retries are spent on 429s, keeps
-    /// waiting as Slack asks (at most `max_waits` times, telling
-    /// [`on_wait`](crate::ClientBuilder::on_wait)): a run over many users never skips one
-    /// over a rate limit. `before_each` runs before every attempt (pacing).
+    /// waiting as Slack asks, within `patience` (telling
+    /// [`on_wait`](crate::ClientBuilder::on_wait) each time, with the time left): a run
+    /// over many users never skips one over a rate limit before its bound. `before_each`
+    /// runs before every attempt (pacing).
     pub(crate) fn send_patiently<R: SlackMethod>(
         &self,
         request: &R,
-        max_waits: u32,
+        patience: Patience,
         mut before_each: impl FnMut(),
     ) -> Patient<R::Response> {
+        let mut budget = Budget::at_most(patience.max_time);
         let mut attempts = 0;
         let mut waits = 0;
         loop {
             before_each();
-            match self.send_with_meta(request) {
-                Err(Error::RateLimited {
-                    retry_after, meta, ..
-                }) if waits < max_waits => {
+            let result = self.send_within(request, &mut budget);
+            let next_wait = match &result {
+                Err(Error::RateLimited { retry_after, .. }) if waits < patience.max_waits => {
+                    Some(self.retry_policy().rate_limit_wait(*retry_after))
+                }
+                _ => None,
+            };
+            match (result, next_wait) {
+                (
+                    Err(Error::RateLimited {
+                        retry_after, meta, ..
+                    }),
+                    Some(delay),
+                ) if budget.allows(delay) => {
                     attempts += meta.attempts();
                     waits += 1;
-                    let delay = self.retry_policy().rate_limit_wait(retry_after);
                     log::info!(
                         target: "slack_sessions",
-                        "{} rate limited past the client's retries, waiting {delay:?} before trying again",
-                        R::NAME
+                        "{} rate limited past the client's retries, waiting {delay:?} before trying again{}",
+                        R::NAME,
+                        budget.left().map_or_else(String::new, |left| format!(" (giving up after {left:?} more)")),
                     );
                     let error = Error::RateLimited {
                         retry_after,
@@ -315,9 +457,11 @@ impl<T: Transport> Client<T> {
                         reason: "rate limited (HTTP 429), the client's retries spent",
                         attempt: attempts,
                         error: &error,
+                        gives_up_after: budget.left(),
                     });
+                    budget.spend(delay);
                 }
-                result => {
+                (result, next_wait) => {
                     let last = match &result {
                         Ok(answer) => answer.meta.attempts(),
                         Err(error) => error.attempts(),
@@ -325,6 +469,8 @@ impl<T: Transport> Client<T> {
                     return Patient {
                         result,
                         attempts: attempts + last,
+                        waited: budget.slept(),
+                        out_of_time: next_wait.is_some(),
                     };
                 }
             }
@@ -354,20 +500,51 @@ impl<T: Transport> Iterator for ResetMany<'_, T> {
     type Item = ResetOutcome;
 
     fn next(&mut self) -> Option<ResetOutcome> {
-        if self.stopped.is_some() {
+        if self.stopped.is_some() || self.queue.is_empty() {
             return None;
+        }
+        if let Some(max) = self.options.max_run_time {
+            if self.run_time() >= max {
+                self.stopped = Some(format!(
+                    "the run's time bound ({}) ran out; {} user(s) not attempted",
+                    secs(max),
+                    self.queue.len()
+                ));
+                return None;
+            }
         }
         let user_id = self.queue.pop_front()?;
         let outcome = self.reset_one(user_id);
         if let Err(error) = &outcome.result {
-            if no_answer(error) {
+            if self.gave_up == Some(GaveUp::Run) {
+                self.stopped = Some(format!(
+                    "the run's time bound ({}) ran out while {} was rate limited",
+                    secs(self.options.max_run_time.unwrap_or_default()),
+                    outcome.user_id
+                ));
+                return Some(outcome);
+            }
+            let given_up = self.gave_up == Some(GaveUp::User);
+            if given_up {
+                // Slack answered (with 429s), but nothing was done for this user.
+                self.consecutive_failures += 1;
+                self.last_answer = Instant::now();
+            } else if no_answer(error) {
                 self.consecutive_failures += 1;
             } else {
                 self.consecutive_failures = 0;
                 self.last_answer = Instant::now();
             }
             let silence = self.last_answer.elapsed();
-            if dooms_the_run(error) {
+            if given_up && self.consecutive_failures >= self.options.max_consecutive_failures {
+                self.stopped = Some(format!(
+                    "{} users in a row were still rate limited after the bound per user ({}): the token's rate budget is taken",
+                    self.consecutive_failures,
+                    secs(self.options.max_wait_per_user.unwrap_or_default())
+                ));
+            } else if given_up {
+                // Given up on this user only; the run goes on.
+            } else if dooms_the_run(error) {
                 self.stopped = Some(format!(
                     "{} failed with an error every later call would share: {error}",
                     outcome.user_id

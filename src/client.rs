@@ -112,6 +112,16 @@ impl<T: Transport> Client<T> {
         &self,
         request: &R,
     ) -> Result<WithMeta<R::Response>, Error> {
+        self.send_within(request, &mut Budget::unbounded())
+    }
+
+    /// [`send_with_meta`](Client::send_with_meta), making no retry whose wait `budget`
+    /// does not allow (the last error is returned instead), and charging every wait to it.
+    pub(crate) fn send_within<R: SlackMethod>(
+        &self,
+        request: &R,
+        budget: &mut Budget,
+    ) -> Result<WithMeta<R::Response>, Error> {
         let mut http_request = self.build_request(request)?;
         let mut attempt = 1;
         loop {
@@ -139,7 +149,10 @@ impl<T: Transport> Client<T> {
                     if let Error::Transport(t) = &mut error {
                         t.set_method(R::NAME);
                     }
-                    let decision = self.retry.decide(&error, attempt, R::IDEMPOTENT);
+                    let decision = self
+                        .retry
+                        .decide(&error, attempt, R::IDEMPOTENT)
+                        .filter(|(delay, _)| budget.allows(*delay));
                     log::debug!(
                         target: "slack_sessions",
                         "{} attempt {attempt}: failed, status {}, request id {}, {elapsed:?}: {}; {}",
@@ -161,7 +174,9 @@ impl<T: Transport> Client<T> {
                         reason,
                         attempt,
                         error: &error,
+                        gives_up_after: budget.left(),
                     });
+                    budget.spend(delay);
                     attempt += 1;
                     http_request = self.build_request(request)?;
                 }
@@ -945,6 +960,60 @@ fn http_date(text: &str) -> Option<std::time::SystemTime> {
     let days = u64::from(era) * 146_097 + u64::from(doe) - 719_468;
     let secs = days * 86_400 + u64::from(h * 3600 + m * 60 + s);
     Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+/// How much time one call (and the waits between its attempts) may take, counted from
+/// when it was made: the real time passed, or the time slept when that is more (a test's
+/// [`Sleep`] that does not sleep still spends the budget).
+#[derive(Debug, Clone)]
+pub(crate) struct Budget {
+    started: Instant,
+    slept: Duration,
+    max: Option<Duration>,
+}
+
+impl Budget {
+    /// No bound in time (the retry policy's counts still bound the call).
+    pub(crate) fn unbounded() -> Self {
+        Budget {
+            started: Instant::now(),
+            slept: Duration::ZERO,
+            max: None,
+        }
+    }
+
+    /// At most `max` from now (none when `None`).
+    pub(crate) fn at_most(max: Option<Duration>) -> Self {
+        Budget {
+            max,
+            ..Budget::unbounded()
+        }
+    }
+
+    /// Time spent so far: real, or slept when more.
+    pub(crate) fn spent(&self) -> Duration {
+        self.started.elapsed().max(self.slept)
+    }
+
+    /// What is left of the bound, `None` when there is none.
+    pub(crate) fn left(&self) -> Option<Duration> {
+        self.max.map(|m| m.saturating_sub(self.spent()))
+    }
+
+    /// Whether a wait of `delay` fits in what is left.
+    pub(crate) fn allows(&self, delay: Duration) -> bool {
+        self.left().is_none_or(|left| delay <= left)
+    }
+
+    /// Charges a wait that was made.
+    pub(crate) fn spend(&mut self, delay: Duration) {
+        self.slept = self.slept.saturating_add(delay);
+    }
+
+    /// Time slept so far.
+    pub(crate) fn slept(&self) -> Duration {
+        self.slept
+    }
 }
 
 fn snippet(body: &[u8]) -> String {

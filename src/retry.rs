@@ -198,6 +198,12 @@ pub struct Wait<'a> {
     pub attempt: u32,
     /// The error that ended it.
     pub error: &'a Error,
+    /// How much longer, this wait included, the caller keeps waiting on this call before
+    /// giving up (a run's per-user bound, [`BulkOptions::max_wait_per_user`]); `None`
+    /// when only the retry counts bound it. Say it when the wait starts.
+    ///
+    /// [`BulkOptions::max_wait_per_user`]: crate::BulkOptions::max_wait_per_user
+    pub gives_up_after: Option<Duration>,
 }
 
 /// The callback of [`ClientBuilder::on_wait`](crate::ClientBuilder::on_wait).

@@ -340,3 +340,122 @@ fn hundred_users_through_a_tier2_like_limit() {
     // Generous: the target is 1.2 x 10 s; a loaded machine gets twice that.
     assert!(took < Duration::from_secs(20), "{took:?}");
 }
+
+/// Slack as a hostile or overloaded server sees one user: every call for the users named
+/// gets a 429 with `Retry-After: 60`; everyone else is reset.
+struct RateLimits(&'static [&'static str]);
+
+impl slack_sessions::Transport for RateLimits {
+    fn send(
+        &self,
+        request: slack_sessions::HttpRequest,
+    ) -> Result<slack_sessions::HttpResponse, TransportError> {
+        let body = String::from_utf8(request.body().clone()).unwrap();
+        if self
+            .0
+            .iter()
+            .any(|u| body.contains(&format!("user_id={u}")))
+        {
+            Ok(r429(60))
+        } else {
+            Ok(ok_with_id("r"))
+        }
+    }
+}
+
+/// What each wait said about how much longer the caller would wait.
+type Told = std::sync::Arc<std::sync::Mutex<Vec<Option<Duration>>>>;
+
+fn rate_limited_client(
+    users: &'static [&'static str],
+    policy: RetryPolicy,
+) -> (support::RecordingSleep, Told, Client<RateLimits>) {
+    let sleep = support::RecordingSleep::default();
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = told.clone();
+    let client = Client::builder("xoxp-test")
+        .retry(policy.jitter(false))
+        .sleeper(sleep.clone())
+        .on_wait(move |w| log.lock().unwrap().push(w.gives_up_after))
+        .transport(RateLimits(users))
+        .build()
+        .unwrap();
+    (sleep, told, client)
+}
+
+#[test]
+fn a_user_slack_keeps_refusing_is_given_up_on_in_time_and_the_run_goes_on() {
+    // The client's own retries on (3 of them): they count against the bound too.
+    let (sleep, told, client) = rate_limited_client(&["W2"], RetryPolicy::default());
+    let mut run = client.reset_many(["W1", "W2", "W3"], BulkOptions::new());
+    let outcomes: Vec<_> = run.by_ref().collect();
+    let summary: Vec<_> = outcomes
+        .iter()
+        .map(|o| (o.user_id.as_str(), o.is_ok()))
+        .collect();
+    assert_eq!(summary, [("W1", true), ("W2", false), ("W3", true)]);
+    assert!(run.stopped().is_none(), "{:?}", run.stopped());
+    let w2 = &outcomes[1];
+    assert!(matches!(w2.result, Err(Error::RateLimited { .. })));
+    let detail = w2.detail.as_deref().unwrap();
+    assert!(
+        detail.contains("gave up on this user") && detail.contains("600s"),
+        "{detail}"
+    );
+    // Ten minutes of waiting, not 1,000 x 4 attempts: ten waits of 60 s fit in 600 s.
+    let waited: Duration = sleep.waits().iter().sum();
+    assert_eq!(waited, Duration::from_secs(600), "{:?}", sleep.waits());
+    assert_eq!(w2.attempts, 11);
+    // Every wait said how much longer the run would wait for this user.
+    let told = told.lock().unwrap().clone();
+    assert_eq!(told.len(), 10);
+    assert!(told
+        .iter()
+        .all(|t| t.is_some_and(|t| t <= Duration::from_secs(600))));
+    assert!(told[0] > told[9], "{told:?}");
+}
+
+#[test]
+fn users_given_up_on_in_a_row_stop_the_run_and_the_bounds_are_options() {
+    let (sleep, _, client) = rate_limited_client(&["W1", "W2", "W3", "W4"], RetryPolicy::none());
+    let options = BulkOptions::new()
+        .max_wait_per_user(Some(Duration::from_secs(120)))
+        .max_consecutive_failures(3);
+    let mut run = client.reset_many(["W1", "W2", "W3", "W4", "W5"], options);
+    let outcomes: Vec<_> = run.by_ref().collect();
+    assert_eq!(outcomes.len(), 3);
+    assert!(outcomes.iter().all(|o| !o.is_ok()));
+    let why = run.stopped().unwrap();
+    assert!(
+        why.contains("3 users in a row were still rate limited"),
+        "{why}"
+    );
+    assert_eq!(run.remaining().collect::<Vec<_>>(), ["W4", "W5"]);
+    // Two waits of 60 s per user fit in 120 s.
+    assert_eq!(sleep.waits().len(), 6);
+}
+
+#[test]
+fn the_run_time_bound_is_a_real_one() {
+    let (sleep, _, client) = rate_limited_client(&["W2"], RetryPolicy::none());
+    let options = BulkOptions::new().max_run_time(Some(Duration::from_secs(150)));
+    let mut run = client.reset_many(["W1", "W2", "W3"], options);
+    let outcomes: Vec<_> = run.by_ref().collect();
+    let summary: Vec<_> = outcomes
+        .iter()
+        .map(|o| (o.user_id.as_str(), o.is_ok()))
+        .collect();
+    assert_eq!(summary, [("W1", true), ("W2", false)]);
+    assert!(outcomes[1]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("run's time bound (150s)"));
+    let why = run.stopped().unwrap();
+    assert!(why.contains("run's time bound (150s) ran out"), "{why}");
+    assert_eq!(run.remaining().collect::<Vec<_>>(), ["W3"]);
+    assert_eq!(
+        sleep.waits().iter().sum::<Duration>(),
+        Duration::from_secs(120)
+    );
+}

@@ -1315,3 +1315,60 @@ fn every_report_line_is_one_write_even_past_1024_bytes() {
     let lines: Vec<usize> = stdout.split_inclusive('\n').map(str::len).collect();
     assert_eq!(writes, lines, "one write per line:\n{trace}");
 }
+
+#[test]
+fn a_user_always_rate_limited_is_given_up_on_in_time_and_the_wait_lines_say_when() {
+    let server = support::TestServer::start(|r| {
+        if r.body_str().contains("user_id=W1") {
+            Reply::json(429, r#"{"ok":false,"error":"ratelimited"}"#)
+                .with_header("Retry-After", "1")
+        } else {
+            Reply::json(200, r#"{"ok":true}"#)
+        }
+    });
+    let url = server.api_url();
+    let out = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+        .args([
+            "--retries",
+            "0",
+            "--json",
+            "reset-many",
+            "--max-wait-per-user",
+            "2.5",
+            "-",
+        ])
+        .env("SLACK_TOKEN", TOKEN)
+        .env("SLACK_API_URL", &url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"W1\nW2\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(stderr.contains("gives up on this call after"), "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let w1 = lines.iter().find(|l| l["user_id"] == "W1").expect(&stdout);
+    let w2 = lines.iter().find(|l| l["user_id"] == "W2").expect(&stdout);
+    assert_eq!(w1["ok"], false, "{stdout}");
+    assert_eq!(w1["error"], "rate_limited", "{stdout}");
+    assert!(
+        w1["detail"]
+            .as_str()
+            .unwrap()
+            .contains("gave up on this user"),
+        "{stdout}"
+    );
+    assert_eq!(w2["ok"], true, "{stdout}");
+    // One or two waits of a second (plus jitter) fit in 2.5 s: two or three calls for
+    // W1, then one for W2; never the 1,000 waits of before.
+    let calls = server.received().len();
+    assert!((3..=4).contains(&calls), "{calls}");
+}

@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
-use crate::bulk::{Patient, ResetHow, ResetOutcome};
+use crate::bulk::{Patience, Patient, ResetHow, ResetOutcome};
 use crate::client::Client;
 use crate::error::Error;
 use crate::meta::WithMeta;
@@ -220,9 +220,13 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
     }
 
     fn send<R: SlackMethod>(&mut self, request: &R) -> Result<WithMeta<R::Response>, Error> {
-        let Patient { result, attempts } =
-            self.client
-                .send_patiently(request, self.options.max_rate_limit_waits, || {});
+        let Patient {
+            result, attempts, ..
+        } = self.client.send_patiently(
+            request,
+            Patience::waits(self.options.max_rate_limit_waits),
+            || {},
+        );
         *self.calls_by_method.entry(R::NAME).or_default() += attempts;
         result
     }

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use crate::bulk::Patience;
 use crate::client::Client;
 use crate::error::{Error, ErrorCode};
 use crate::meta::WithMeta;
@@ -56,7 +57,9 @@ pub(super) fn patient<T: Transport, R: SlackMethod>(
     client: &Client<T>,
     request: &R,
 ) -> Result<WithMeta<R::Response>, Error> {
-    client.send_patiently(request, 1000, || {}).result
+    client
+        .send_patiently(request, Patience::waits(1000), || {})
+        .result
 }
 
 impl<T: Transport> ResetVerified<'_, T> {

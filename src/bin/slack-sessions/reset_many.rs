@@ -76,6 +76,14 @@ pub(crate) struct ResetManyArgs {
     /// Stop when Slack has not answered anything for this long (default 120).
     #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, conflicts_with = "bulk")]
     max_silence: Option<Duration>,
+    /// Give up on a user still rate limited after this long, and go on with the next
+    /// one (default 600).
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, conflicts_with = "bulk")]
+    max_wait_per_user: Option<Duration>,
+    /// Stop the run after this long, waits included (default: no bound); users not
+    /// attempted are listed.
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, conflicts_with = "bulk")]
+    max_run_time: Option<Duration>,
 }
 
 /// A run of either kind, driven the same way.
@@ -223,6 +231,10 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
         if let Some(limit) = args.max_silence {
             options = options.max_silence(limit);
         }
+        if let Some(limit) = args.max_wait_per_user {
+            options = options.max_wait_per_user(Some(limit));
+        }
+        options = options.max_run_time(args.max_run_time);
         Run::Single(client.reset_many(todo, options))
     };
     loop {

@@ -152,8 +152,11 @@ pub(crate) fn say(line: &str) {
 
 /// What a wait is for, in words, for stderr or the progress line.
 pub(crate) fn wait_words(w: &Wait<'_>) -> String {
+    let bound = w.gives_up_after.map_or_else(String::new, |left| {
+        format!(" (gives up on this call after {} more)", seconds(left))
+    });
     format!(
-        "{} {}; waiting {} before attempt {}",
+        "{} {}; waiting {} before attempt {}{bound}",
         w.method,
         w.reason,
         seconds(w.delay),
