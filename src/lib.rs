@@ -126,6 +126,8 @@ mod bulk;
 mod client;
 mod envelope;
 mod error;
+mod filter;
+mod find;
 mod meta;
 mod method;
 pub mod methods;
@@ -144,6 +146,8 @@ pub use error::{
     ApiError, ConfigError, Error, ErrorClass, ErrorCode, InvalidRequest, TransportError,
     TransportErrorKind,
 };
+pub use filter::{ClientVersion, IpFrom, IpRange, SessionFilter};
+pub use find::{FindSessions, FindStrategy, Gone, GoneOptions, SessionRef};
 pub use meta::{ResponseMeta, WithMeta};
 pub use method::{Paginated, SlackMethod};
 #[doc(inline)]

@@ -160,6 +160,83 @@ pub struct AdminUser {
     /// The workspaces they belong to.
     #[serde(default)]
     pub workspaces: Vec<String>,
+    /// Whether two-factor authentication is on (Slack sends it only to an org-level
+    /// call: no `team_id`).
+    #[serde(default)]
+    pub has_2fa: Option<bool>,
+    /// Whether they sign in with SSO (only to an org-level call, as `has_2fa`).
+    #[serde(default)]
+    pub has_sso: Option<bool>,
+    /// When they were last active, in epoch seconds (only to an org-level call).
+    #[serde(default, deserialize_with = "lenient_ts::deserialize")]
+    pub last_active_ts: Option<i64>,
+    /// For a guest, when their account expires, in epoch seconds (`0`: never); sent on
+    /// workspace-level calls.
+    #[serde(default, deserialize_with = "lenient_ts::deserialize")]
+    pub expiration_ts: Option<i64>,
+    /// When they were deactivated, in epoch seconds.
+    #[serde(default, deserialize_with = "lenient_ts::deserialize")]
+    pub deactivated_ts: Option<i64>,
+    /// Their roles, as Slack names them.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+}
+
+/// Decodes an epoch timestamp Slack may send as an integer, a fraction or a string of
+/// digits (fractions are cut to the second); `null` is `None`.
+mod lenient_ts {
+    use serde::de::{self, Deserializer, Visitor};
+    use std::fmt;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        d.deserialize_any(TsVisitor)
+    }
+
+    struct TsVisitor;
+
+    impl<'de> Visitor<'de> for TsVisitor {
+        type Value = Option<i64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an epoch timestamp, as a number or a string")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom(format!("timestamp {v} is out of range")))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            if v.is_finite() && v.abs() < 9.0e15 {
+                Ok(Some(v.floor() as i64))
+            } else {
+                Err(E::custom(format!("timestamp {v} is out of range")))
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let t = v.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse::<f64>()
+                .map_err(|_| E::custom(format!("{v:?} is not a timestamp")))
+                .and_then(|f| self.visit_f64(f))
+        }
+    }
 }
 
 impl SlackMethod for AdminUsersListRequest {
@@ -207,6 +284,31 @@ impl Paginated for AdminUsersListRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decodes_the_targeting_fields_slack_may_omit() {
+        let body = r#"{"ok":true,"users":[
+            {"id":"W1","email":"a@example.com","is_admin":false,"is_owner":false,"is_primary_owner":false,
+             "is_restricted":true,"is_ultra_restricted":false,"is_bot":false,"has_2fa":true,"has_sso":false,
+             "last_active_ts":1700000000.75,"expiration_ts":0,"deactivated_ts":"1678435283",
+             "roles":["admin","channel_manager"],"workspaces":["T1","T2"]},
+            {"id":"W2","email":"b@example.com","is_admin":false,"is_owner":false,"is_primary_owner":false,
+             "is_restricted":false,"is_ultra_restricted":false,"is_bot":false,"deactivated_ts":null}]}"#;
+        let r: AdminUsersListResponse = serde_json::from_str(body).unwrap();
+        let a = &r.users[0];
+        assert_eq!((a.has_2fa, a.has_sso), (Some(true), Some(false)));
+        assert_eq!(a.last_active_ts, Some(1_700_000_000));
+        assert_eq!(a.expiration_ts, Some(0));
+        assert_eq!(a.deactivated_ts, Some(1_678_435_283));
+        assert_eq!(a.roles.as_deref(), Some(&["admin".to_owned(), "channel_manager".to_owned()][..]));
+        let b = &r.users[1];
+        assert_eq!((b.has_2fa, b.has_sso, b.last_active_ts), (None, None, None));
+        assert_eq!((b.expiration_ts, b.deactivated_ts, b.roles.as_ref()), (None, None, None));
+        assert!(serde_json::from_str::<AdminUsersListResponse>(
+            r#"{"users":[{"id":"W3","last_active_ts":"soon"}]}"#
+        )
+        .is_err());
+    }
 
     #[test]
     fn encodes_and_validates() {
