@@ -308,9 +308,7 @@ impl IpRange {
         };
         match (self.network, addr) {
             (IpAddr::V4(n), IpAddr::V4(a)) => u32::from(a) & mask32(self.prefix) == u32::from(n),
-            (IpAddr::V6(n), IpAddr::V6(a)) => {
-                u128::from(a) & mask128(self.prefix) == u128::from(n)
-            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => u128::from(a) & mask128(self.prefix) == u128::from(n),
             _ => false,
         }
     }
@@ -360,10 +358,9 @@ impl FromStr for IpRange {
                 IpAddr::V4(_) => 32,
                 IpAddr::V6(_) => 128,
             },
-            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
-                p.parse::<u8>()
-                    .map_err(|_| bad(format!("{s:?}: the prefix /{p} is too long")))?
-            }
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p
+                .parse::<u8>()
+                .map_err(|_| bad(format!("{s:?}: the prefix /{p} is too long")))?,
             Some(p) => {
                 return Err(bad(format!(
                     "{s:?}: the prefix after / must be a number of bits, not {p:?}"
@@ -429,10 +426,7 @@ impl FromStr for ClientVersion {
 
     fn from_str(s: &str) -> Result<Self, InvalidRequest> {
         let text = s.trim();
-        let digits = text
-            .strip_prefix(['v', 'V'])
-            .unwrap_or(text)
-            .trim_start();
+        let digits = text.strip_prefix(['v', 'V']).unwrap_or(text).trim_start();
         let mut parts = Vec::new();
         let mut rest = digits;
         loop {
@@ -637,7 +631,10 @@ mod tests {
         assert!(older("4.37").matches(&s));
         s.created.as_mut().unwrap().slack_client_version = None;
         s.recent.as_mut().unwrap().slack_client_version = None;
-        assert!(!older("99").matches(&s), "an unknown version matches nothing");
+        assert!(
+            !older("99").matches(&s),
+            "an unknown version matches nothing"
+        );
 
         let f = SessionFilter::new().user("W1").team("T2");
         assert!(!f.matches(&s));

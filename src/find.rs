@@ -142,7 +142,11 @@ impl<T: Transport> Client<T> {
     /// # Errors
     ///
     /// The error of a check that failed (rate limits are waited out first).
-    pub fn await_gone(&self, sessions: &[SessionRef], options: &GoneOptions) -> Result<Gone, Error> {
+    pub fn await_gone(
+        &self,
+        sessions: &[SessionRef],
+        options: &GoneOptions,
+    ) -> Result<Gone, Error> {
         let mut pending: BTreeMap<(String, String), HashSet<u64>> = BTreeMap::new();
         for s in sessions {
             pending
@@ -161,9 +165,15 @@ impl<T: Transport> Client<T> {
                     .limit(ListRequest::MAX_LIMIT);
                 let mut listed = HashSet::new();
                 let mut calls = 0;
-                walk_all(self, first, options.max_rate_limit_waits, &mut calls, |page| {
-                    listed.extend(page.active_sessions.into_iter().map(|s| s.session_id));
-                })?;
+                walk_all(
+                    self,
+                    first,
+                    options.max_rate_limit_waits,
+                    &mut calls,
+                    |page| {
+                        listed.extend(page.active_sessions.into_iter().map(|s| s.session_id));
+                    },
+                )?;
                 gone.calls += calls;
                 ids.retain(|id| listed.contains(id));
             }

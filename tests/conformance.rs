@@ -722,3 +722,29 @@ fn changing_any_fact_breaks_the_check() {
         );
     }
 }
+
+/// The targeting fields of `admin.users.list` decode from Slack's own example, with the
+/// example's values; the ones it leaves out (`last_active_ts`, `roles`) stay `None`.
+#[test]
+fn admin_users_list_example_decodes_to_its_targeting_fields() {
+    let data = data();
+    let method = data["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "admin.users.list")
+        .unwrap();
+    let body = &method["examples"]["success"];
+    let page = decode_response::<AdminUsersListRequest>(&answer(body))
+        .unwrap()
+        .response;
+    let (got, want) = (&page.users[0], &body["users"][0]);
+    assert_eq!(got.has_2fa, want["has_2fa"].as_bool());
+    assert_eq!(got.has_sso, want["has_sso"].as_bool());
+    assert_eq!(got.deactivated_ts, want["deactivated_ts"].as_i64());
+    assert_eq!(got.expiration_ts, want["expiration_ts"].as_i64());
+    assert_eq!(got.expiration_ts, Some(0));
+    assert!(want.get("last_active_ts").is_none() && got.last_active_ts.is_none());
+    assert!(want.get("roles").is_none() && got.roles.is_none());
+    assert_eq!(got.workspaces, ["T123"]);
+}

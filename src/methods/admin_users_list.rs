@@ -300,10 +300,16 @@ mod tests {
         assert_eq!(a.last_active_ts, Some(1_700_000_000));
         assert_eq!(a.expiration_ts, Some(0));
         assert_eq!(a.deactivated_ts, Some(1_678_435_283));
-        assert_eq!(a.roles.as_deref(), Some(&["admin".to_owned(), "channel_manager".to_owned()][..]));
+        assert_eq!(
+            a.roles.as_deref(),
+            Some(&["admin".to_owned(), "channel_manager".to_owned()][..])
+        );
         let b = &r.users[1];
         assert_eq!((b.has_2fa, b.has_sso, b.last_active_ts), (None, None, None));
-        assert_eq!((b.expiration_ts, b.deactivated_ts, b.roles.as_ref()), (None, None, None));
+        assert_eq!(
+            (b.expiration_ts, b.deactivated_ts, b.roles.as_ref()),
+            (None, None, None)
+        );
         assert!(serde_json::from_str::<AdminUsersListResponse>(
             r#"{"users":[{"id":"W3","last_active_ts":"soon"}]}"#
         )

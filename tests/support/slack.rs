@@ -26,6 +26,21 @@ pub struct User {
     pub email: String,
     /// (desktop_app_browser_quit, duration) when the user has settings of their own.
     pub settings: Option<(Option<bool>, Option<u64>)>,
+    /// Workspaces besides `team_id` the user belongs to (admin.users.list `workspaces`).
+    pub workspaces: Vec<String>,
+}
+
+/// What `list` says of one session, where the defaults will not do.
+#[derive(Debug, Clone, Default)]
+pub struct SessionDetail {
+    /// Its workspace, when not the user's `team_id`.
+    pub team_id: Option<String>,
+    /// The `created` object's JSON, as sent.
+    pub created: Option<String>,
+    /// The `recent` object's JSON, as sent.
+    pub recent: Option<String>,
+    /// Send no `recent` at all.
+    pub no_recent: bool,
 }
 
 #[derive(Default)]
@@ -55,6 +70,8 @@ pub struct State {
     /// Calls of this method after the first N hang (until the client gives up), to
     /// kill a run at a chosen step.
     pub hang: Option<(String, u32)>,
+    /// Device details and workspaces of particular sessions, by session id.
+    pub details: HashMap<u64, SessionDetail>,
     /// Queued jobs: when each applies, the users, mobile_only, web_only.
     jobs: Vec<(Instant, Vec<String>, bool, bool)>,
 }
@@ -360,9 +377,13 @@ fn admin_users_list(s: &State, f: &HashMap<String, String>) -> Reply {
     let users: Vec<String> = all[start..end]
         .iter()
         .map(|(id, u)| {
+            let workspaces: Vec<String> = std::iter::once(&u.team_id)
+                .chain(&u.workspaces)
+                .map(|t| format!(r#""{t}""#))
+                .collect();
             format!(
-                r#"{{"id":"{id}","email":"{}","is_admin":false,"is_owner":{},"is_primary_owner":{},"is_restricted":false,"is_ultra_restricted":false,"is_bot":{},"is_active":true}}"#,
-                u.email, u.is_primary_owner, u.is_primary_owner, u.is_bot
+                r#"{{"id":"{id}","email":"{}","is_admin":false,"is_owner":{},"is_primary_owner":{},"is_restricted":false,"is_ultra_restricted":false,"is_bot":{},"is_active":true,"workspaces":[{}]}}"#,
+                u.email, u.is_primary_owner, u.is_primary_owner, u.is_bot, workspaces.join(",")
             )
         })
         .collect();
@@ -403,10 +424,13 @@ fn invalidate(s: &mut State, f: &HashMap<String, String>) -> Reply {
     ) else {
         return slack_error("invalid_arguments");
     };
+    let team = s.details.get(&session_id).and_then(|d| d.team_id.clone());
     let Some(user) = s.users.get_mut(user_id) else {
         return slack_error("user_not_found");
     };
-    if f.get("team_id").is_some_and(|t| *t != user.team_id) {
+    if f.get("team_id")
+        .is_some_and(|t| *t != *team.as_ref().unwrap_or(&user.team_id))
+    {
         return slack_error("session_not_found");
     }
     let Some(pos) = user.sessions.iter().position(|&x| x == session_id) else {
@@ -429,7 +453,11 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
         (Some(_), None) => return slack_error("missing_team"),
         (None, Some(_)) => return slack_error("missing_user"),
         (Some(u), Some(t)) => {
-            if !s.users.values().any(|x| x.team_id == *t) {
+            if !s
+                .users
+                .values()
+                .any(|x| x.team_id == *t || x.workspaces.contains(t))
+            {
                 return slack_error("team_not_found");
             }
             if !s.users.contains_key(u) {
@@ -446,12 +474,14 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
     let all: Vec<(String, String, u64)> = s
         .users
         .iter()
-        .filter(|(id, u)| user.is_none_or(|w| w == *id) && team.is_none_or(|t| *t == u.team_id))
+        .filter(|(id, _)| user.is_none_or(|w| w == *id))
         .flat_map(|(id, u)| {
-            u.sessions
-                .iter()
-                .map(move |sid| (id.clone(), u.team_id.clone(), *sid))
+            u.sessions.iter().map(move |sid| {
+                let t = s.details.get(sid).and_then(|d| d.team_id.clone());
+                (id.clone(), t.unwrap_or_else(|| u.team_id.clone()), *sid)
+            })
         })
+        .filter(|(_, t, _)| team.is_none_or(|want| want == t))
         .collect();
     if all.is_empty() {
         return slack_error("no_active_sessions");
@@ -480,8 +510,17 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
             // Alternate the id's JSON type, as Slack's SDKs disagree on it.
             let id = if i % 2 == 0 { sid.to_string() } else { format!("\"{sid}\"") };
             let (hw, os) = if mobile.contains(sid) { ("iPhone", "iOS") } else { ("Macbook Pro", "Mac OS") };
+            let detail = s.details.get(sid).cloned().unwrap_or_default();
+            let created = detail.created.unwrap_or_else(|| {
+                format!(r#"{{"device_hardware":"{hw}","os":"{os}","ip":"10.0.0.{i}"}}"#)
+            });
+            let recent = match (detail.no_recent, detail.recent) {
+                (true, _) => String::new(),
+                (false, Some(r)) => format!(r#","recent":{r}"#),
+                (false, None) => format!(r#","recent":{{"ip":"10.1.0.{i}"}}"#),
+            };
             format!(
-                r#"{{"user_id":"{u}","team_id":"{t}","session_id":{id},"created":{{"device_hardware":"{hw}","os":"{os}","ip":"10.0.0.{i}"}},"recent":{{"ip":"10.1.0.{i}"}}}}"#
+                r#"{{"user_id":"{u}","team_id":"{t}","session_id":{id},"created":{created}{recent}}}"#
             )
         })
         .collect();

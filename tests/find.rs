@@ -1,0 +1,313 @@
+//! Find and prove, from the library: `Client::find_sessions` with `SessionFilter` at its
+//! edges (IPv6, /32, /0, a session without `recent`), the calls each strategy costs, and
+//! `Client::await_gone`, against the loopback Slack server.
+
+mod support;
+
+use std::time::Duration;
+
+use slack_sessions::{
+    Client, Error, FindStrategy, GoneOptions, IpFrom, RetryPolicy, SessionFilter, SessionRef,
+    UreqTransport,
+};
+use support::slack::{FakeSlack, SessionDetail, TOKEN};
+
+fn client(slack: &FakeSlack) -> Client<UreqTransport> {
+    Client::builder(TOKEN)
+        .api_url(slack.api_url())
+        .retry(RetryPolicy::default().jitter(false))
+        .build()
+        .unwrap()
+}
+
+fn device(ip: &str, os: &str, version: &str) -> String {
+    format!(
+        r#"{{"device_hardware":"Pixel 8","os":"{os}","os_version":"14","slack_client_version":"{version}","ip":"{ip}"}}"#
+    )
+}
+
+/// W1..W4 (sessions n*100+1, n*100+2) with details that sit at the filters' edges.
+fn incident() -> FakeSlack {
+    let slack = FakeSlack::start(4);
+    slack.with(|s| {
+        let d = &mut s.details;
+        // W1: an IPv6 attacker address on a recent use, an old client.
+        d.insert(
+            101,
+            SessionDetail {
+                created: Some(device("10.0.0.5", "Android", "22.10.10.0")),
+                recent: Some(device("2001:db8:bad::7", "Android", "22.10.10.0")),
+                ..SessionDetail::default()
+            },
+        );
+        // W2: created from the attacker's single address, never used since (no recent),
+        // on a second workspace.
+        d.insert(
+            201,
+            SessionDetail {
+                team_id: Some("T2".into()),
+                created: Some(device("203.0.113.9", "Windows", "4.29.149")),
+                no_recent: true,
+                ..SessionDetail::default()
+            },
+        );
+        s.users.get_mut("W2").unwrap().workspaces = vec!["T2".into()];
+        // W3: inside the VPN both times, a current client.
+        d.insert(
+            301,
+            SessionDetail {
+                created: Some(device("10.8.0.1", "Mac OS", "4.41.0")),
+                recent: Some(device("10.8.0.2", "Mac OS", "4.41.0")),
+                ..SessionDetail::default()
+            },
+        );
+    });
+    slack
+}
+
+fn ids(c: &Client<UreqTransport>, f: &SessionFilter) -> Vec<u64> {
+    let mut ids: Vec<u64> = c
+        .find_sessions(f)
+        .map(|s| s.map(|s| s.session_id))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    ids.sort_unstable();
+    ids
+}
+
+#[test]
+fn filters_at_their_edges_over_one_org_walk() {
+    let slack = incident();
+    let c = client(&slack);
+    let r = |s: &str| s.parse().unwrap();
+
+    // One IPv6 address (a /128), and its /48.
+    assert_eq!(
+        ids(&c, &SessionFilter::new().ip(r("2001:db8:bad::7"))),
+        [101]
+    );
+    assert_eq!(
+        ids(&c, &SessionFilter::new().ip(r("2001:db8:bad::/48"))),
+        [101]
+    );
+    assert_eq!(
+        ids(
+            &c,
+            &SessionFilter::new()
+                .ip(r("2001:db8:bad::7"))
+                .ip_from(IpFrom::Created)
+        ),
+        Vec::<u64>::new()
+    );
+    // A /32: the session without `recent` is found by its created address, whichever
+    // address is asked for.
+    for from in [IpFrom::Any, IpFrom::Created, IpFrom::Recent] {
+        assert_eq!(
+            ids(
+                &c,
+                &SessionFilter::new().ip(r("203.0.113.9/32")).ip_from(from)
+            ),
+            [201],
+            "{from:?}"
+        );
+    }
+    assert!(ids(&c, &SessionFilter::new().ip(r("203.0.113.8/32"))).is_empty());
+    // /0: every IPv4 address, and every IPv6 one, and never the other family.
+    let all: Vec<u64> = ids(&c, &SessionFilter::new());
+    assert_eq!(all.len(), 9, "{all:?}");
+    assert_eq!(ids(&c, &SessionFilter::new().ip(r("0.0.0.0/0"))), all);
+    assert_eq!(ids(&c, &SessionFilter::new().ip(r("::/0"))), [101]);
+    assert_eq!(
+        ids(
+            &c,
+            &SessionFilter::new().ip(r("::/0")).ip_from(IpFrom::Created)
+        ),
+        Vec::<u64>::new()
+    );
+    // Everything outside the VPN (10/8): only sessions with an address outside it.
+    assert_eq!(
+        ids(&c, &SessionFilter::new().not_ip(r("10.0.0.0/8"))),
+        [101, 201]
+    );
+    assert_eq!(
+        ids(
+            &c,
+            &SessionFilter::new()
+                .not_ip(r("10.0.0.0/8"))
+                .ip_from(IpFrom::Recent)
+        ),
+        [101, 201]
+    );
+    // OS, device, client version; team.
+    assert_eq!(ids(&c, &SessionFilter::new().os("android")), [101]);
+    assert_eq!(
+        ids(&c, &SessionFilter::new().device("pixel")),
+        [101, 201, 301]
+    );
+    assert_eq!(
+        ids(
+            &c,
+            &SessionFilter::new().client_older_than("4.30".parse().unwrap())
+        ),
+        [201]
+    );
+    assert_eq!(ids(&c, &SessionFilter::new().team("T2")), [201]);
+    // Each of those was one walk of one page, with no filter sent to Slack.
+    assert_eq!(slack.calls("admin.users.session.list"), 17);
+    for r in slack.server.received() {
+        assert_eq!(r.body_str(), "limit=1000", "an org walk sends no filter");
+    }
+}
+
+#[test]
+fn a_user_is_found_on_every_workspace_by_the_cheap_calls() {
+    let slack = incident();
+    let c = client(&slack);
+
+    // By email, no workspace: one admin.users.list page, then one call per workspace.
+    let mut found = c.find_sessions(&SessionFilter::new().user("W2@example.com"));
+    let mut got: Vec<(String, u64)> = found
+        .by_ref()
+        .map(|s| s.map(|s| (s.team_id, s.session_id)))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    got.sort();
+    assert_eq!(got, [("T1".into(), 202), ("T2".into(), 201)]);
+    assert_eq!(
+        found.strategy(),
+        Some(&FindStrategy::UserOnWorkspaces {
+            user_id: "W2".into(),
+            teams: vec!["T1".into(), "T2".into()]
+        })
+    );
+    let calls: Vec<(&str, u32)> = found.calls().collect();
+    assert_eq!(
+        calls,
+        [("admin.users.list", 1), ("admin.users.session.list", 2)]
+    );
+    let bodies: Vec<String> = slack
+        .server
+        .received()
+        .iter()
+        .map(|r| r.body_str().to_owned())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "limit=100",
+            "team_id=T1&user_id=W2&limit=1000",
+            "team_id=T2&user_id=W2&limit=1000"
+        ]
+    );
+
+    // With the workspace named: the one filtered call, nothing else.
+    let before = slack.server.received().len();
+    let f = SessionFilter::new().user("W2").team("T2");
+    assert_eq!(ids(&c, &f), [201]);
+    assert_eq!(slack.server.received().len(), before + 1);
+
+    // A user with no session anywhere: an empty answer, not an error.
+    slack.with(|s| s.users.get_mut("W4").unwrap().sessions.clear());
+    assert!(ids(&c, &SessionFilter::new().user("W4")).is_empty());
+
+    // An address nobody has is refused, naming it, before any session call.
+    let before = slack.calls("admin.users.session.list");
+    let err = c
+        .find_sessions(&SessionFilter::new().user("nobody@example.com"))
+        .next()
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(e) if e.reason().contains("nobody@example.com")),
+        "{err}"
+    );
+    assert_eq!(slack.calls("admin.users.session.list"), before);
+
+    // An id admin.users.list does not know (deactivated, say): the org walk still finds
+    // its sessions.
+    slack.with(|s| {
+        let u = s.users.get_mut("W3").unwrap();
+        u.workspaces.clear();
+    });
+    let mut walk = c.find_sessions(&SessionFilter::new().user("W9"));
+    assert!(walk.next().is_none());
+    assert_eq!(walk.strategy(), Some(&FindStrategy::OrgWalk));
+}
+
+#[test]
+fn the_walk_streams_page_by_page() {
+    // 1,200 users, 2,400 sessions and the owner's: three pages of 1,000.
+    let slack = FakeSlack::start(1_200);
+    let c = client(&slack);
+    let mut found = c.find_sessions(&SessionFilter::new().os("mac os"));
+    let first = found.next().unwrap().unwrap();
+    assert_eq!(first.user_id, "W1");
+    assert_eq!(
+        slack.calls("admin.users.session.list"),
+        1,
+        "the first match comes before the second page is asked for"
+    );
+    assert_eq!(found.by_ref().count(), 2_400);
+    assert_eq!(slack.calls("admin.users.session.list"), 3);
+    assert_eq!(
+        found.calls().collect::<Vec<_>>(),
+        [("admin.users.session.list", 3)]
+    );
+}
+
+#[test]
+fn a_failed_page_ends_the_walk_with_the_error() {
+    let slack = FakeSlack::start(1_200);
+    let c = client(&slack);
+    let mut found = c.find_sessions(&SessionFilter::new());
+    assert!(found.next().unwrap().is_ok());
+    slack.with(|s| {
+        s.fail_with
+            .insert("admin.users.session.list".into(), "invalid_auth".into())
+    });
+    let rest: Vec<_> = found.collect();
+    assert!(rest[..rest.len() - 1].iter().all(Result::is_ok));
+    assert!(
+        matches!(rest.last(), Some(Err(Error::Api(_)))),
+        "{:?}",
+        rest.last()
+    );
+}
+
+#[test]
+fn await_gone_proves_an_invalidate_and_names_what_is_left() {
+    let slack = incident();
+    let c = client(&slack);
+    let quick = GoneOptions::new()
+        .first_check(Duration::from_millis(20))
+        .max_check_interval(Duration::from_millis(50))
+        .deadline(Duration::from_millis(300));
+    let watched = [
+        SessionRef::new("W2", "T2", 201),
+        SessionRef::new("W2", "T1", 202),
+    ];
+
+    let gone = c.await_gone(&watched, &quick).unwrap();
+    assert!(!gone.verified());
+    assert_eq!(
+        gone.still_active,
+        watched.iter().rev().cloned().collect::<Vec<_>>()
+    );
+    assert!(gone.rounds >= 2, "{gone:?}");
+
+    slack.with(|s| {
+        s.users
+            .get_mut("W2")
+            .unwrap()
+            .sessions
+            .retain(|&id| id != 201)
+    });
+    let gone = c.await_gone(&watched, &quick).unwrap();
+    assert_eq!(gone.still_active, [SessionRef::new("W2", "T1", 202)]);
+
+    // The user logging back in (a new session) does not spoil the proof.
+    slack.with(|s| s.users.get_mut("W2").unwrap().sessions = vec![999]);
+    let gone = c.await_gone(&watched, &quick).unwrap();
+    assert!(gone.verified(), "{gone:?}");
+    assert_eq!((gone.rounds, gone.calls), (1, 2));
+}
