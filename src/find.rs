@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::bulk::Patient;
+use crate::bulk::{Patience, Patient};
 use crate::client::Client;
 use crate::error::{Error, InvalidRequest};
 use crate::filter::SessionFilter;
@@ -212,7 +212,9 @@ fn walk_all<T: Transport, R: Paginated>(
     let mut pages = 0;
     loop {
         pages += 1;
-        let Patient { result, attempts } = client.send_patiently(&request, max_waits, || {});
+        let Patient {
+            result, attempts, ..
+        } = client.send_patiently(&request, Patience::waits(max_waits), || {});
         *calls += attempts;
         let answer = match result {
             Ok(a) => a,
@@ -258,7 +260,11 @@ impl<T: Transport> FindSessions<'_, T> {
     }
 
     fn send<R: SlackMethod>(&mut self, request: &R) -> Result<crate::WithMeta<R::Response>, Error> {
-        let Patient { result, attempts } = self.client.send_patiently(request, 1000, || {});
+        let Patient {
+            result, attempts, ..
+        } = self
+            .client
+            .send_patiently(request, Patience::waits(1000), || {});
         *self.calls.entry(R::NAME).or_default() += attempts;
         result
     }

@@ -4,13 +4,16 @@ use clap::Args;
 use slack_sessions::InvalidateRequest;
 
 use crate::core::{self, Failure, Global};
+use crate::prove;
 
 /// End one session, named by its owner and its id.
 ///
-/// Calls admin.users.session.invalidate (scope admin.users:write, Tier 2).
+/// Calls admin.users.session.invalidate (scope admin.users:write, Tier 2). With --verify,
+/// the session is looked up first and listed again after the call until it is gone
+/// (admin.users.session.list, admin.users.list; scope admin.users:read): exit 0 only then.
 #[derive(Args, Debug)]
 #[command(
-    override_usage = "slack-sessions invalidate --user <USER_ID> [--team <TEAM_ID>] --session <SESSION_ID>"
+    override_usage = "slack-sessions invalidate --user <USER_ID> [--team <TEAM_ID>] --session <SESSION_ID> [--verify [--verify-deadline SECONDS]]"
 )]
 pub(crate) struct InvalidateArgs {
     /// The user the session belongs to, by id or email address (an address needs
@@ -23,6 +26,13 @@ pub(crate) struct InvalidateArgs {
     /// The session's id (an integer, from `slack-sessions list`).
     #[arg(long = "session", value_name = "SESSION_ID", required = true)]
     session_id: u64,
+    /// Prove it: list the user's sessions (on --team, or every workspace they are in)
+    /// until the session is gone or --verify-deadline passes; exit 1 if it is still active.
+    #[arg(long)]
+    verify: bool,
+    /// With --verify: how long the session gets to leave the session list (default 120).
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, requires = "verify")]
+    verify_deadline: Option<std::time::Duration>,
 }
 
 pub(crate) fn run(args: &InvalidateArgs, global: &Global) -> Result<(), Failure> {
@@ -32,6 +42,25 @@ pub(crate) fn run(args: &InvalidateArgs, global: &Global) -> Result<(), Failure>
     let mut request = InvalidateRequest::new(user_id.clone(), args.session_id);
     if let Some(team) = &args.team_id {
         request = request.team(team.clone());
+    }
+    if args.verify && !global.dry_run {
+        let watched: Vec<_> = prove::snapshot(&client, &user_id, args.team_id.as_deref())?
+            .into_iter()
+            .filter(|s| s.session_id == args.session_id)
+            .collect();
+        return prove::call_verified(
+            &client,
+            &request,
+            global,
+            || format!("invalidated session {} of {user_id}", args.session_id),
+            serde_json::json!({
+                "user_id": user_id,
+                "team_id": args.team_id,
+                "session_id": args.session_id,
+            }),
+            &watched,
+            &crate::find::gone_options(args.verify_deadline),
+        );
     }
     core::call_with(
         &client,

@@ -8,8 +8,11 @@
 
 mod completions;
 mod core;
+mod csv;
+mod find;
 mod invalidate;
 mod list;
+mod prove;
 mod report;
 mod reset;
 mod reset_many;
@@ -43,6 +46,7 @@ enum Command {
     Reset(reset::ResetArgs),
     Invalidate(invalidate::InvalidateArgs),
     ResetMany(reset_many::ResetManyArgs),
+    Find(find::FindArgs),
     List(list::ListArgs),
     #[command(subcommand)]
     Settings(settings::SettingsCommand),
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Reset(args) => reset::run(args, &cli.global),
         Command::Invalidate(args) => invalidate::run(args, &cli.global),
         Command::ResetMany(args) => reset_many::run(args, &cli.global),
+        Command::Find(args) => find::run(args, &cli.global),
         Command::List(args) => list::run(args, &cli.global),
         Command::Settings(command) => settings::run(command, &cli.global),
         Command::Completions(args) => completions::run(args),

@@ -17,6 +17,11 @@ use crate::core::{self, Failure, Scope};
 /// The methods a `reset-many` report line can name: one reset, or a resetBulk job.
 pub(crate) const METHOD: &str = "admin.users.session.reset";
 pub(crate) const BULK_METHOD: &str = "admin.users.session.resetBulk";
+/// `find --invalidate` lines name this method, a session and the scope `session`.
+pub(crate) const INVALIDATE_METHOD: &str = "admin.users.session.invalidate";
+/// A check after the writes (`find`): `"method": "admin.users.session.list"` with
+/// `"verifies"` naming the write it proves. Evidence, never taken as a write done.
+pub(crate) const VERIFY_METHOD: &str = "admin.users.session.list";
 
 /// One line of the report, fields in this order.
 #[derive(Serialize)]
@@ -46,12 +51,44 @@ impl Line<'_> {
     }
 }
 
+/// The line that records a check after a write (`find`): the write it verifies, the
+/// user (and session), and the watched sessions still listed (none: verified).
+pub(crate) fn verify_line(
+    user: &str,
+    session: Option<(&str, u64)>,
+    verifies: &str,
+    scope: Scope,
+    still_active: &[u64],
+) -> String {
+    let mut line = serde_json::json!({
+        "user_id": user,
+        "ok": still_active.is_empty(),
+        "scope": if session.is_some() { "session" } else { scope.as_str() },
+        "method": VERIFY_METHOD,
+        "verifies": verifies,
+        "verified": still_active.is_empty(),
+    });
+    if let Some((team, id)) = session {
+        line["team_id"] = team.into();
+        line["session_id"] = id.into();
+    }
+    if !still_active.is_empty() {
+        line["error"] = "not_verified".into();
+        line["message"] =
+            format!("session(s) {still_active:?} still listed at the deadline").into();
+        line["still_active"] = still_active.into();
+    }
+    line.to_string()
+}
+
 /// What an earlier report says.
 #[derive(Debug, Default)]
 pub(crate) struct Earlier {
     /// For each user reset successfully, the scopes that were done, and whether each
     /// was verified.
     done: HashMap<String, Vec<(Scope, bool)>>,
+    /// Sessions (user, session id) invalidated successfully.
+    sessions_done: std::collections::HashSet<(String, u64)>,
     /// Lines that are report lines.
     pub(crate) report_lines: usize,
     /// JSON lines that do not say what was done (no method or scope): not trusted.
@@ -95,6 +132,21 @@ impl Earlier {
                 .and_then(|s| s.as_str())
                 .and_then(Scope::parse);
             let method = v.get("method").and_then(|m| m.as_str());
+            let session = v.get("session_id").and_then(|s| s.as_u64());
+            match (method, v.get("scope").and_then(|s| s.as_str()), session) {
+                (Some(INVALIDATE_METHOD), Some("session"), Some(id)) => {
+                    earlier.report_lines += 1;
+                    if ok {
+                        earlier.sessions_done.insert((user.to_owned(), id));
+                    }
+                    continue;
+                }
+                (Some(VERIFY_METHOD), _, _) if v.get("verifies").is_some() => {
+                    earlier.report_lines += 1;
+                    continue;
+                }
+                _ => {}
+            }
             let (Some(scope), Some(METHOD | BULK_METHOD)) = (scope, method) else {
                 earlier.untrusted += 1;
                 continue;
@@ -123,7 +175,13 @@ impl Earlier {
         })
     }
 
+    /// Whether an earlier line shows session `id` of `user` invalidated.
+    pub(crate) fn covers_session(&self, user: &str, id: u64) -> bool {
+        self.sessions_done.contains(&(user.to_owned(), id))
+    }
+
     pub(crate) fn merge(&mut self, other: Earlier) {
+        self.sessions_done.extend(other.sessions_done);
         for (user, scopes) in other.done {
             self.done.entry(user).or_default().extend(scopes);
         }

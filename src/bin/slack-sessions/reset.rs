@@ -4,12 +4,17 @@ use clap::Args;
 use slack_sessions::ResetRequest;
 
 use crate::core::{self, Failure, Global, Scope};
+use crate::prove;
 
 /// Log a user out: wipe every session on every device (or only web / only mobile).
 ///
-/// Calls admin.users.session.reset (scope admin.users:write, Tier 2).
+/// Calls admin.users.session.reset (scope admin.users:write, Tier 2). With --verify, the
+/// user's sessions are listed first (admin.users.session.list, admin.users.list; scope
+/// admin.users:read) and again after the reset until they are gone: exit 0 only then.
 #[derive(Args, Debug)]
-#[command(override_usage = "slack-sessions reset [--mobile-only | --web-only] <USER_ID>")]
+#[command(
+    override_usage = "slack-sessions reset [--mobile-only | --web-only | --verify [--verify-deadline SECONDS]] <USER_ID>"
+)]
 pub(crate) struct ResetArgs {
     /// The user's id, e.g. W12345678, or their email address (needs users:read.email).
     user_id: String,
@@ -19,6 +24,15 @@ pub(crate) struct ResetArgs {
     /// Only expire web sessions.
     #[arg(long)]
     web_only: bool,
+    /// Prove it: list the user's sessions (on every workspace they are in) before the
+    /// reset, then until those are gone or --verify-deadline passes; exit 1 naming the
+    /// sessions still active. Every session is reset, so not with --mobile-only or
+    /// --web-only.
+    #[arg(long, conflicts_with_all = ["mobile_only", "web_only"])]
+    verify: bool,
+    /// With --verify: how long the sessions get to leave the session list (default 120).
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, requires = "verify")]
+    verify_deadline: Option<std::time::Duration>,
 }
 
 pub(crate) fn run(args: &ResetArgs, global: &Global) -> Result<(), Failure> {
@@ -27,6 +41,18 @@ pub(crate) fn run(args: &ResetArgs, global: &Global) -> Result<(), Failure> {
     let resolved = core::resolve(&client, std::slice::from_ref(&args.user_id), global)?;
     let user_id = resolved.ids[0].clone();
     let request = ResetRequest::scoped(user_id.clone(), args.mobile_only, args.web_only);
+    if args.verify && !global.dry_run {
+        let watched = prove::snapshot(&client, &user_id, None)?;
+        return prove::call_verified(
+            &client,
+            &request,
+            global,
+            || format!("reset {} of {user_id}", scope.words()),
+            serde_json::json!({"user_id": user_id, "scope": scope.as_str()}),
+            &watched,
+            &crate::find::gone_options(args.verify_deadline),
+        );
+    }
     core::call_with(
         &client,
         &request,

@@ -11,15 +11,19 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use slack_sessions::{
-    AdminUsersListRequest, AuthTestRequest, BulkOptions, ListRequest, ResetBulkRequest, ResetHow,
-    ResetMany, ResetOutcome, ResetRequest, ResetVerified, SlackMethod, UreqTransport,
-    VerifyOptions,
+    AdminUsersListRequest, AuthTestRequest, BulkOptions, GoneOptions, ListRequest,
+    ResetBulkRequest, ResetHow, ResetMany, ResetOutcome, ResetRequest, ResetVerified, SessionRef,
+    SlackMethod, UreqTransport, VerifyOptions,
 };
 
-use crate::core::{self, json, Failure, Global, Resolved, Scope};
+use crate::core::{self, guard, json, Failure, Global, Resolved, Scope};
+use crate::csv;
 use crate::report::{self, Earlier, Line, ReportFile};
 
 /// Log out many users (or, with --all, the whole org), riding out rate limits.
+///
+/// More than one user (or --all) is a write that touches many: the plan is shown, and a
+/// terminal is asked for the number of users; without a terminal --yes is needed.
 ///
 /// Writes one JSON line per user as each finishes: to --report FILE (appended to, and
 /// resumed from), or to stdout. Progress and the summary go to stderr.
@@ -27,15 +31,24 @@ use crate::report::{self, Earlier, Line, ReportFile};
 /// Calls admin.users.session.reset per user (scope admin.users:write, Tier 2); with
 /// --bulk, admin.users.session.resetBulk (Tier 2, 1,000 users a call) and
 /// admin.users.session.list (admin.users:read, Tier 2) to verify each user.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 #[command(
-    override_usage = "slack-sessions reset-many [FILE|-|--all] [--bulk] [--mobile-only | --web-only] [--report FILE]"
+    override_usage = "slack-sessions reset-many [FILE|-|--all] [--column NAME|N] [--bulk] [--mobile-only | --web-only] [--report FILE] [--yes]"
 )]
 pub(crate) struct ResetManyArgs {
     /// File of user ids or email addresses, one per line (a UTF-8 BOM, blank lines and
     /// # comments are skipped); - or nothing for stdin.
     #[arg(value_name = "FILE|-", conflicts_with = "all")]
     input: Option<PathBuf>,
+    /// Read the input as CSV (RFC 4180: quoted fields, a BOM) and take the ids or email
+    /// addresses from this column: its header's name (row 1), or a 1-based index. A bad
+    /// row is refused, by row number and column, before anything is sent.
+    #[arg(long, value_name = "NAME|N", conflicts_with = "all")]
+    column: Option<String>,
+    /// Go ahead without asking. A run of more than one user (or --all) shows its plan
+    /// and asks on a terminal for the number of users; with no terminal it needs --yes.
+    #[arg(long, short = 'y')]
+    yes: bool,
     /// Every active user of the org (from admin.users.list), minus bots, the primary
     /// owner and yourself (see --include-self). Needs admin.users:read too.
     #[arg(long)]
@@ -86,6 +99,18 @@ pub(crate) struct ResetManyArgs {
     max_run_time: Option<Duration>,
 }
 
+impl ResetManyArgs {
+    /// The options of `find --reset`: every session, a report file, resumable.
+    pub(crate) fn for_find(bulk: bool, report: Option<PathBuf>, yes: bool) -> Self {
+        ResetManyArgs {
+            bulk,
+            report,
+            yes,
+            ..ResetManyArgs::default()
+        }
+    }
+}
+
 /// A run of either kind, driven the same way.
 enum Run<'a> {
     Single(ResetMany<'a, UreqTransport>),
@@ -123,7 +148,6 @@ impl Run<'_> {
 }
 
 pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> {
-    let scope = Scope::new(args.mobile_only, args.web_only);
     if global.dry_run && args.all && !core::dry_run::has_token(global) {
         return Err(Failure::usage(ALL_DRY_RUN_NEEDS_A_TOKEN).with_error(json::code::NO_TOKEN));
     }
@@ -161,9 +185,45 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
             }
             t.users
         } else {
-            resolved = core::resolve(&client, &read_ids(args.input.as_deref())?, global)?;
+            let inputs = match &args.column {
+                Some(c) => read_column(args.input.as_deref(), c)?,
+                None => read_ids(args.input.as_deref())?,
+            };
+            resolved = core::resolve(&client, &inputs, global)?;
             dedup(resolved.ids.clone())
         };
+    reset_users(
+        args,
+        global,
+        &client,
+        progress,
+        ids,
+        &resolved,
+        Extra::default(),
+    )
+}
+
+/// What `find --reset` adds to a run: notes for the plan, the number of matched
+/// sessions, and those sessions, to prove gone after single resets.
+#[derive(Default)]
+pub(crate) struct Extra {
+    pub(crate) notes: Vec<String>,
+    pub(crate) watch: Option<(Vec<SessionRef>, GoneOptions)>,
+    pub(crate) sessions: Option<usize>,
+}
+
+/// Logs out `ids` (already resolved): resume from the reports, the plan and its guard,
+/// the run, its report lines, the summary.
+pub(crate) fn reset_users(
+    args: &ResetManyArgs,
+    global: &Global,
+    client: &slack_sessions::Client<UreqTransport>,
+    progress: Progress,
+    ids: Vec<String>,
+    resolved: &Resolved,
+    extra: Extra,
+) -> Result<(), Failure> {
+    let scope = Scope::new(args.mobile_only, args.web_only);
 
     let mut earlier = Earlier::default();
     if let Some(path) = &args.skip_done {
@@ -193,17 +253,21 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
         .into_iter()
         .partition(|id| earlier.covers(id, scope, args.bulk));
 
-    if global.dry_run {
-        return dry_run(
-            &client,
-            args,
-            global,
-            scope,
-            &todo,
-            skipped.len(),
-            &resolved,
-        );
+    let mut plan = plan(args, scope, &todo, skipped.len());
+    plan.notes.extend(extra.notes);
+    plan.sessions = extra.sessions;
+    if extra.watch.is_some() && !args.bulk {
+        plan.methods.push(ListRequest::NAME);
     }
+    if global.dry_run {
+        if plan.touches_many() {
+            for line in plan.lines(false) {
+                core::say(&line);
+            }
+        }
+        return dry_run(client, args, global, scope, &todo, skipped.len(), resolved);
+    }
+    guard::confirm(&plan, args.yes)?;
 
     let total = todo.len();
     progress.total(total);
@@ -212,6 +276,7 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
     let mut unverified = Vec::new();
     let mut finished = 0;
     let mut output_failure = None;
+    let mut reset_ok = Vec::new();
     let mut run = if args.bulk {
         let mut options = VerifyOptions::new()
             .mobile_only(args.mobile_only)
@@ -261,6 +326,9 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
             ));
             break;
         }
+        if outcome.is_ok() {
+            reset_ok.push(outcome.user_id.clone());
+        }
         match &outcome.result {
             Err(e) => failed.push(format!("{} ({})", outcome.user_id, core::reason(e))),
             Ok(()) if args.bulk && !outcome.verified => unverified.push(format!(
@@ -274,6 +342,44 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
     }
     progress.stop();
 
+    // find --reset: prove the matched sessions of every user reset singly are gone.
+    if let (Some((watch, options)), Run::Single(_), None) = (&extra.watch, &run, &output_failure) {
+        let done: HashSet<&str> = reset_ok.iter().map(String::as_str).collect();
+        let watched: Vec<SessionRef> = watch
+            .iter()
+            .filter(|s| done.contains(s.user_id.as_str()))
+            .cloned()
+            .collect();
+        core::say(&format!(
+            "verifying: {} session(s) of {} user(s) must leave the session list",
+            watched.len(),
+            done.len()
+        ));
+        let gone = client.await_gone(&watched, options)?;
+        for user in &reset_ok {
+            let still: Vec<u64> = gone
+                .still_active
+                .iter()
+                .filter(|s| &s.user_id == user)
+                .map(|s| s.session_id)
+                .collect();
+            let line = report::verify_line(user, None, report::METHOD, scope, &still);
+            let written = match &mut report {
+                Some(file) => file.append(&line).map_err(|e| {
+                    Failure::output(format!(
+                        "could not write the report {}: {e}",
+                        file.path.display()
+                    ))
+                }),
+                None => core::print(&line),
+            };
+            written?;
+            if !still.is_empty() {
+                unverified.push(format!("{user} (session(s) {still:?} still listed)"));
+            }
+        }
+    }
+
     let not_attempted = run.remaining();
     let ok = finished - failed.len();
     let skipped_note = if skipped.is_empty() {
@@ -281,7 +387,7 @@ pub(crate) fn run(args: &ResetManyArgs, global: &Global) -> Result<(), Failure> 
     } else {
         format!("; skipped {} already done", skipped.len())
     };
-    let verified_note = if args.bulk {
+    let verified_note = if args.bulk || extra.watch.is_some() {
         format!(", {} verified", ok - unverified.len())
     } else {
         String::new()
@@ -341,6 +447,51 @@ fn dedup(ids: Vec<String>) -> Vec<String> {
     ids.into_iter()
         .filter(|id| seen.insert(id.clone()))
         .collect()
+}
+
+/// What the run will do, for the guard rail and the dry run.
+fn plan(args: &ResetManyArgs, scope: Scope, todo: &[String], skipped: usize) -> guard::Plan {
+    let (methods, calls) = if args.bulk {
+        (
+            vec![
+                ListRequest::NAME,
+                ResetBulkRequest::NAME,
+                ResetRequest::NAME,
+            ],
+            // The enqueue, a snapshot walk and a verification walk at the least.
+            todo.len().div_ceil(ResetBulkRequest::MAX_USERS) + 2,
+        )
+    } else {
+        (vec![ResetRequest::NAME], todo.len())
+    };
+    let mut notes = Vec::new();
+    if skipped > 0 {
+        notes.push(format!(
+            "{skipped} user(s) skipped: an earlier report shows them done"
+        ));
+    }
+    if args.bulk {
+        notes.push("every user is verified against the session list; anyone the bulk job misses gets one reset".into());
+    }
+    guard::Plan {
+        action: format!(
+            "log out {} user(s): {}{}",
+            todo.len(),
+            scope.words(),
+            if args.all {
+                " (--all: the whole org)"
+            } else {
+                ""
+            }
+        ),
+        users: todo.len(),
+        sessions: None,
+        ids: todo.to_vec(),
+        methods,
+        calls,
+        notes,
+        always_ask: args.all,
+    }
 }
 
 /// Why a dry run of `--all` needs a token, and what it does with it.
@@ -465,7 +616,7 @@ fn dry_run(
     Ok(())
 }
 
-fn outcome_line(o: &ResetOutcome, scope: Scope) -> String {
+pub(crate) fn outcome_line(o: &ResetOutcome, scope: Scope) -> String {
     Line {
         user_id: &o.user_id,
         ok: o.is_ok(),
@@ -556,9 +707,74 @@ fn read_ids(input: Option<&Path>) -> Result<Vec<String>, Failure> {
     Ok(ids)
 }
 
+/// Reads the ids or email addresses of one CSV column (see [`csv`]). Every row is
+/// checked before anything is sent; a bad one is named by row number and column.
+fn read_column(input: Option<&Path>, column: &str) -> Result<Vec<String>, Failure> {
+    let column = csv::Column::parse(column).map_err(Failure::usage)?;
+    let from_stdin = input.is_none_or(|p| p == Path::new("-"));
+    let (name, text) = if from_stdin {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| Failure::usage(format!("cannot read the CSV from stdin: {e}")))?;
+        ("stdin".to_owned(), text)
+    } else {
+        let path = input.expect("a path unless stdin");
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+        (path.display().to_string(), text)
+    };
+    let rows = csv::records(&text)
+        .map_err(|e| Failure::usage(format!("{name} is not valid CSV: {e}; nothing was sent")))?;
+    let check = |cell: &str| -> Result<(), String> {
+        let bad = if cell.contains('@') {
+            slack_sessions::LookupByEmailRequest::new(cell).validate()
+        } else {
+            ResetRequest::new(cell).validate()
+        };
+        bad.map_err(|e| e.reason().to_owned())
+    };
+    let (header, cells, col) = csv::column(&rows, &column, |c| check(c).is_ok())
+        .map_err(|e| Failure::usage(format!("{name}: {e}; nothing was sent")))?;
+    if let (csv::Column::Index(_), Some(h)) = (&column, &header) {
+        core::say(&format!(
+            "{name}: row 1 is taken as the header ({col} is {h:?})"
+        ));
+    }
+    let mut ids = Vec::new();
+    let mut seen = HashSet::new();
+    let mut bad = Vec::new();
+    for (row, cell) in cells {
+        match cell.as_deref() {
+            None => bad.push(format!("row {row}, {col}: the row has no such column")),
+            Some("") => bad.push(format!("row {row}, {col}: empty")),
+            Some(c) => match check(c) {
+                Err(why) => bad.push(format!("row {row}, {col}: {c:?} {why}")),
+                Ok(()) => {
+                    if seen.insert(c.to_owned()) {
+                        ids.push(c.to_owned());
+                    }
+                }
+            },
+        }
+    }
+    if !bad.is_empty() {
+        return Err(Failure::usage(format!(
+            "{} bad row(s) in {name}, nothing was sent:\n  {}",
+            bad.len(),
+            bad.join("\n  ")
+        )));
+    }
+    if ids.is_empty() {
+        return Err(Failure::usage(format!(
+            "no user ids or email addresses in {col} of {name}: nothing to do"
+        )));
+    }
+    Ok(ids)
+}
+
 /// What the run is doing, for the progress line (a terminal) or stderr lines (anything
 /// else): done/total, rate, ETA, and what is being waited for.
-struct Progress {
+pub(crate) struct Progress {
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
     ticker: Option<JoinHandle<()>>,
@@ -580,7 +796,7 @@ struct State {
 const SILENCE_NOTE: Duration = Duration::from_secs(10);
 
 impl Progress {
-    fn start(total: usize) -> Self {
+    pub(crate) fn start(total: usize) -> Self {
         let tty = std::io::stderr().is_terminal();
         let state = Arc::new(Mutex::new(State {
             total,
@@ -623,7 +839,7 @@ impl Progress {
     }
 
     /// The client's `on_wait`: the wait shows in the progress line, or as a line.
-    fn on_wait(&self) -> impl Fn(&slack_sessions::Wait<'_>) + Send + Sync + 'static {
+    pub(crate) fn on_wait(&self) -> impl Fn(&slack_sessions::Wait<'_>) + Send + Sync + 'static {
         let state = self.state.clone();
         move |w| {
             let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
@@ -657,7 +873,7 @@ impl Progress {
         });
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.ticker.take() {
             let _ = t.join();

@@ -42,6 +42,9 @@ pub(crate) mod code {
     pub(crate) const NO_ERROR_CODE: &str = "no_error_code";
     /// A run that did not finish everything it was given (the message says what is left).
     pub(crate) const INCOMPLETE: &str = "incomplete";
+    /// The write was made, but the sessions it targeted were still listed at the
+    /// verification deadline (`--verify`).
+    pub(crate) const NOT_VERIFIED: &str = "not_verified";
     /// Output could not be written (stdout closed, a report file unwritable).
     pub(crate) const OUTPUT_FAILED: &str = "output_failed";
 }

@@ -3,6 +3,7 @@
 //! and the words for waits and errors.
 
 pub(crate) mod dry_run;
+pub(crate) mod guard;
 pub(crate) mod json;
 mod options;
 

@@ -1,0 +1,708 @@
+//! `slack-sessions find`: which sessions does the attacker hold? Then, on request, end
+//! exactly those (`--invalidate`) or log their users out (`--reset`), and prove it.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use slack_sessions::{
+    ActiveSession, ClientVersion, DeviceInfo, Error, ErrorClass, FindStrategy, GoneOptions,
+    InvalidateRequest, IpFrom, IpRange, ListRequest, SessionFilter, SessionRef, SlackMethod,
+    UreqTransport,
+};
+
+use crate::core::{self, guard, json, Failure, Global, Scope};
+use crate::report::{self, ReportFile};
+use crate::reset_many::{self, Progress, ResetManyArgs};
+
+/// Find sessions: by user (on every workspace), workspace, address or range, OS,
+/// device, client version; then, if asked, end them and prove they are gone.
+///
+/// The cheapest calls are chosen. --user with --team: one filtered
+/// admin.users.session.list call. --user alone: admin.users.list (Tier 4, 100 users a
+/// call) until the user turns up, then one filtered call per workspace the user is in.
+/// Anything else: one walk of admin.users.session.list without filters (Tier 2, 1,000
+/// sessions a call: 100 calls, about 5 minutes, for 100,000 sessions), since Slack
+/// filters by user only together with a workspace. Scope admin.users:read.
+///
+/// Output: a table (user, team, session id, device, created IP, recent IP), --csv, or
+/// --json (one object per session); a count by user on stderr.
+///
+/// With --invalidate, each match is ended with admin.users.session.invalidate (scope
+/// admin.users:write, Tier 2), one report line each; with --reset, every user holding a
+/// match is logged out as reset-many does (--bulk: resetBulk). Either way the sessions
+/// are then checked until they leave the session list (see --verify-deadline). More
+/// than one user or session shows the plan and asks on a terminal; without one it
+/// needs --yes. --dry-run shows the plan and every affected id and writes nothing.
+#[derive(Args, Debug)]
+#[command(
+    override_usage = "slack-sessions find [--user U] [--team T] [--ip ADDR|CIDR]... [--not-ip CIDR]... [--ip-from created|recent|any] [--os TEXT] [--device TEXT] [--client-older-than VERSION] [--csv] [--invalidate | --reset [--bulk]] [--report FILE] [--yes]"
+)]
+pub(crate) struct FindArgs {
+    /// Only this user's sessions, on every workspace: a user id or an email address.
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
+    /// Only sessions on this workspace (team id).
+    #[arg(long, value_name = "TEAM_ID")]
+    team: Option<String>,
+    /// Only sessions from this address or CIDR range (IPv4 or IPv6); repeat for several.
+    #[arg(long, value_name = "ADDR|CIDR", value_parser = parse_range)]
+    ip: Vec<IpRange>,
+    /// Only sessions from outside this range; repeat ("everything outside our VPN").
+    #[arg(long, value_name = "CIDR", value_parser = parse_range)]
+    not_ip: Vec<IpRange>,
+    /// Which address --ip and --not-ip look at: where the session was created, where it
+    /// was last used (its created address if Slack lists no recent use), or either.
+    #[arg(long, value_name = "WHICH", default_value = "any", value_parser = parse_ip_from)]
+    ip_from: IpFrom,
+    /// Only sessions whose OS contains this text (ignoring case).
+    #[arg(long, value_name = "TEXT")]
+    os: Option<String>,
+    /// Only sessions whose device hardware contains this text (ignoring case).
+    #[arg(long, value_name = "TEXT")]
+    device: Option<String>,
+    /// Only sessions on a Slack client older than this version (e.g. 4.36.0).
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    client_older_than: Option<ClientVersion>,
+    /// Print CSV (with a header row) instead of the table.
+    #[arg(long, conflicts_with = "json")]
+    csv: bool,
+    /// End every matching session (admin.users.session.invalidate), then verify.
+    #[arg(long, conflicts_with = "reset")]
+    invalidate: bool,
+    /// Log out every user holding a matching session (as reset-many), then verify.
+    #[arg(long)]
+    reset: bool,
+    /// With --reset: admin.users.session.resetBulk, 1,000 users a call (reset-many --bulk).
+    #[arg(long, requires = "reset")]
+    bulk: bool,
+    /// Append one line per write (and per check) to this file and resume from it.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Go ahead without asking (needed when there is no terminal to ask on).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// How long the sessions get to leave the session list after the writes (default 120).
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds)]
+    verify_deadline: Option<Duration>,
+    /// Do not check the session list after the writes.
+    #[arg(long, conflicts_with = "bulk")]
+    no_verify: bool,
+}
+
+fn parse_range(text: &str) -> Result<IpRange, String> {
+    text.parse::<IpRange>().map_err(|e| e.reason().to_owned())
+}
+
+fn parse_ip_from(text: &str) -> Result<IpFrom, String> {
+    text.parse::<IpFrom>().map_err(|e| e.reason().to_owned())
+}
+
+fn parse_version(text: &str) -> Result<ClientVersion, String> {
+    text.parse::<ClientVersion>()
+        .map_err(|e| e.reason().to_owned())
+}
+
+/// The checks after the writes, from the flags.
+pub(crate) fn gone_options(deadline: Option<Duration>) -> GoneOptions {
+    let mut options = GoneOptions::new();
+    if let Some(d) = deadline {
+        options = options.deadline(d);
+    }
+    options
+}
+
+pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
+    if (args.report.is_some() || args.yes) && !(args.invalidate || args.reset) {
+        return Err(Failure::usage(
+            "--report and --yes go with --invalidate or --reset (find alone writes nothing)",
+        ));
+    }
+    if global.token.is_none() {
+        return Err(Failure::usage(
+            "no token: find reads the session list, even with --dry-run; set SLACK_TOKEN (or pass --token)",
+        )
+        .with_error(json::code::NO_TOKEN));
+    }
+    let filter = filter(args);
+    let progress = args.reset.then(|| Progress::start(0));
+    let client = match &progress {
+        Some(p) => core::client(global, p.on_wait())?,
+        None => core::simple_client(global)?,
+    };
+    let acting = args.invalidate || args.reset;
+    let output = Output::new(args, global);
+    if !acting {
+        output.header()?;
+    }
+    let mut walk = client.find_sessions(&filter).count_every_session(acting);
+    let mut matched: Vec<ActiveSession> = Vec::new();
+    let mut by_user: BTreeMap<String, usize> = BTreeMap::new();
+    for session in walk.by_ref() {
+        let session = session?;
+        *by_user.entry(session.user_id.clone()).or_default() += 1;
+        if acting {
+            matched.push(session);
+        } else {
+            output.row(&session)?;
+        }
+    }
+    say_what_was_read(&walk);
+    say_counts(&by_user);
+    if !acting {
+        return Ok(());
+    }
+    // Users all of whose sessions matched: one reset each would do.
+    let whole: Vec<String> = by_user
+        .iter()
+        .filter(|(u, n)| walk.sessions_seen(u) == Some(**n as u32))
+        .map(|(u, _)| u.clone())
+        .collect();
+    drop(walk);
+    if matched.is_empty() {
+        core::say("nothing matched: nothing to do");
+        return Ok(());
+    }
+    let gone = gone_options(args.verify_deadline);
+    let Some(progress) = progress else {
+        return invalidate(
+            args,
+            global,
+            &client,
+            &matched,
+            &whole,
+            (!args.no_verify).then_some(gone),
+        );
+    };
+    {
+        let mut users = Vec::new();
+        let mut seen = HashSet::new();
+        for s in &matched {
+            if seen.insert(s.user_id.clone()) {
+                users.push(s.user_id.clone());
+            }
+        }
+        let partial = users.len() - whole.len();
+        let mut notes = Vec::new();
+        if partial > 0 {
+            notes.push(format!(
+                "{partial} user(s) also hold sessions that did not match; a reset ends those too (--invalidate ends only the matches)"
+            ));
+        }
+        let reset_args = ResetManyArgs::for_find(args.bulk, args.report.clone(), args.yes);
+        let extra = reset_many::Extra {
+            notes,
+            watch: (!args.no_verify && !args.bulk)
+                .then(|| (matched.iter().map(SessionRef::from).collect(), gone)),
+            sessions: Some(matched.len()),
+        };
+        let resolved = core::Resolved {
+            ids: users.clone(),
+            ..core::Resolved::default()
+        };
+        reset_many::reset_users(
+            &reset_args,
+            global,
+            &client,
+            progress,
+            users,
+            &resolved,
+            extra,
+        )
+    }
+}
+
+fn filter(args: &FindArgs) -> SessionFilter {
+    let mut f = SessionFilter::new().ip_from(args.ip_from);
+    if let Some(u) = &args.user {
+        f = f.user(u.clone());
+    }
+    if let Some(t) = &args.team {
+        f = f.team(t.clone());
+    }
+    for r in &args.ip {
+        f = f.ip(*r);
+    }
+    for r in &args.not_ip {
+        f = f.not_ip(*r);
+    }
+    if let Some(os) = &args.os {
+        f = f.os(os.clone());
+    }
+    if let Some(d) = &args.device {
+        f = f.device(d.clone());
+    }
+    if let Some(v) = &args.client_older_than {
+        f = f.client_older_than(v.clone());
+    }
+    f
+}
+
+/// Says on stderr how the sessions were reached and what it cost.
+fn say_what_was_read<T: slack_sessions::Transport>(walk: &slack_sessions::FindSessions<'_, T>) {
+    let how = match walk.strategy() {
+        Some(FindStrategy::UserOnWorkspaces { user_id, teams }) => format!(
+            "{user_id}'s sessions on {} workspace(s) ({})",
+            teams.len(),
+            teams.join(", ")
+        ),
+        Some(FindStrategy::OrgWalk) => "one walk of every session of the org".to_owned(),
+        _ => "nothing".to_owned(),
+    };
+    let calls: Vec<String> = walk.calls().map(|(m, n)| format!("{n} {m}")).collect();
+    core::say(&format!(
+        "read {how}: {} call(s) ({})",
+        walk.calls().map(|(_, n)| n).sum::<u32>(),
+        calls.join(", ")
+    ));
+}
+
+/// The count by user, on stderr: the 20 users with the most matches, then how many more.
+fn say_counts(by_user: &BTreeMap<String, usize>) {
+    let total: usize = by_user.values().sum();
+    let mut top: Vec<(&String, &usize)> = by_user.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<String> = top
+        .iter()
+        .take(20)
+        .map(|(u, n)| format!("{u} {n}"))
+        .collect();
+    let more = top.len().saturating_sub(20);
+    core::say(&format!(
+        "{total} session(s) of {} user(s) matched{}{}{}",
+        by_user.len(),
+        if shown.is_empty() { "" } else { ": " },
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more user(s)")
+        } else {
+            String::new()
+        }
+    ));
+}
+
+/// How the matches are printed: a table, CSV or JSON lines.
+struct Output {
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Table,
+    Csv,
+    Json,
+}
+
+const COLUMNS: [&str; 6] = [
+    "user_id",
+    "team_id",
+    "session_id",
+    "device",
+    "created_ip",
+    "recent_ip",
+];
+
+impl Output {
+    fn new(args: &FindArgs, global: &Global) -> Self {
+        let kind = match (global.json, args.csv) {
+            (true, _) => Kind::Json,
+            (_, true) => Kind::Csv,
+            _ => Kind::Table,
+        };
+        Output { kind }
+    }
+
+    fn header(&self) -> Result<(), Failure> {
+        match self.kind {
+            Kind::Table => core::print(&table_row(&[
+                "USER",
+                "TEAM",
+                "SESSION_ID",
+                "DEVICE",
+                "CREATED IP",
+                "RECENT IP",
+            ])),
+            Kind::Csv => core::print(&COLUMNS.join(",")),
+            Kind::Json => Ok(()),
+        }
+    }
+
+    fn row(&self, s: &ActiveSession) -> Result<(), Failure> {
+        let created_ip = ip(&s.created);
+        let recent_ip = ip(&s.recent);
+        let device = device(s);
+        let id = s.session_id.to_string();
+        match self.kind {
+            Kind::Json => session_json(s).print(),
+            Kind::Csv => core::print(
+                &[
+                    s.user_id.as_str(),
+                    &s.team_id,
+                    &id,
+                    &device,
+                    created_ip.unwrap_or(""),
+                    recent_ip.unwrap_or(""),
+                ]
+                .map(csv_field)
+                .join(","),
+            ),
+            Kind::Table => core::print(&table_row(&[
+                &s.user_id,
+                &s.team_id,
+                &id,
+                &device,
+                created_ip.unwrap_or("-"),
+                recent_ip.unwrap_or("-"),
+            ])),
+        }
+    }
+}
+
+/// One session as a `--json` object (the shared shape: `ok`, then the fields).
+fn session_json(s: &ActiveSession) -> json::Object {
+    json::Object::ok()
+        .field("user_id", &s.user_id)
+        .field("team_id", &s.team_id)
+        .field("session_id", s.session_id)
+        .field("device", device(s))
+        .field("created", s.created.as_ref().map(device_json))
+        .field("recent", s.recent.as_ref().map(device_json))
+}
+
+fn device_json(d: &DeviceInfo) -> serde_json::Value {
+    serde_json::json!({
+        "device_hardware": d.device_hardware,
+        "os": d.os,
+        "os_version": d.os_version,
+        "slack_client_version": d.slack_client_version,
+        "ip": d.ip,
+    })
+}
+
+fn ip(d: &Option<DeviceInfo>) -> Option<&str> {
+    d.as_ref()?.ip.as_deref()
+}
+
+/// The device in words, from the latest details: hardware, OS and version, client.
+fn device(s: &ActiveSession) -> String {
+    let latest = |f: fn(&DeviceInfo) -> Option<&String>| {
+        s.recent
+            .as_ref()
+            .and_then(f)
+            .or_else(|| s.created.as_ref().and_then(f))
+            .map(String::as_str)
+    };
+    let mut words: Vec<String> = [
+        latest(|d| d.device_hardware.as_ref()),
+        latest(|d| d.os.as_ref()),
+        latest(|d| d.os_version.as_ref()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::to_owned)
+    .collect();
+    if let Some(v) = latest(|d| d.slack_client_version.as_ref()) {
+        words.push(format!("(Slack {v})"));
+    }
+    words.join(" ")
+}
+
+/// A table row; what Slack sent is shown without control characters (a device name is
+/// the attacker's to choose, and must not drive the terminal).
+fn table_row(cells: &[&str; 6]) -> String {
+    let c: Vec<String> = cells.iter().map(|c| printable(c)).collect();
+    format!(
+        "{:<12} {:<12} {:>15}  {:<40} {:<39} {}",
+        c[0], c[1], c[2], c[3], c[4], c[5]
+    )
+}
+
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// A CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a leading
+/// `=`, `+`, `-`, `@` gets a `'` so a spreadsheet does not run it as a formula (device
+/// names are the attacker's to choose).
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// `find --invalidate`: the plan and its guard, one invalidate per match with a report
+/// line each, then the proof.
+fn invalidate(
+    args: &FindArgs,
+    global: &Global,
+    client: &slack_sessions::Client<UreqTransport>,
+    matched: &[ActiveSession],
+    whole: &[String],
+    verify: Option<GoneOptions>,
+) -> Result<(), Failure> {
+    let mut report = None;
+    let mut earlier = report::Earlier::default();
+    if let Some(path) = &args.report {
+        let (file, read) = ReportFile::open(path)?;
+        read.warn(path);
+        earlier = read;
+        report = Some(file);
+    }
+    let (skipped, todo): (Vec<&ActiveSession>, Vec<&ActiveSession>) = matched
+        .iter()
+        .partition(|s| earlier.covers_session(&s.user_id, s.session_id));
+    let users: HashSet<&str> = todo.iter().map(|s| s.user_id.as_str()).collect();
+    let pairs: HashSet<(&str, &str)> = todo
+        .iter()
+        .map(|s| (s.user_id.as_str(), s.team_id.as_str()))
+        .collect();
+    let mut notes: Vec<String> = whole
+        .iter()
+        .filter(|u| users.contains(u.as_str()))
+        .map(|u| {
+            let n = todo.iter().filter(|s| &s.user_id == u).count();
+            format!(
+                "all of {u}'s sessions match: one reset (`slack-sessions reset {u}`) would end them with 1 call instead of {n}"
+            )
+        })
+        .collect();
+    if !skipped.is_empty() {
+        notes.push(format!(
+            "{} session(s) skipped: the report shows them invalidated",
+            skipped.len()
+        ));
+    }
+    let mut methods = vec![InvalidateRequest::NAME];
+    if verify.is_some() {
+        methods.push(ListRequest::NAME);
+    }
+    let plan = guard::Plan {
+        action: format!(
+            "invalidate {} session(s) of {} user(s)",
+            todo.len(),
+            users.len()
+        ),
+        users: users.len(),
+        sessions: Some(todo.len()),
+        ids: todo
+            .iter()
+            .map(|s| format!("{}/{}/{}", s.user_id, s.team_id, s.session_id))
+            .collect(),
+        methods,
+        calls: todo.len() + if verify.is_some() { pairs.len() } else { 0 },
+        notes,
+        always_ask: false,
+    };
+    if global.dry_run {
+        for line in plan.lines(false) {
+            core::say(&line);
+        }
+        for s in &todo {
+            if global.json {
+                session_json(s).field("dry_run", true).print()?;
+            } else {
+                core::print(&format!("{} {} {}", s.user_id, s.team_id, s.session_id))?;
+            }
+        }
+        core::say(&format!(
+            "dry run: would invalidate the {} session(s) above; nothing was written",
+            todo.len()
+        ));
+        return Ok(());
+    }
+    if todo.is_empty() {
+        core::say("every matching session is already invalidated in the report: nothing to do");
+        return Ok(());
+    }
+    guard::confirm(&plan, args.yes)?;
+
+    let started = Instant::now();
+    let mut write = |line: String| -> Result<(), Failure> {
+        match &mut report {
+            Some(file) => file.append(&line).map_err(|e| {
+                Failure::output(format!(
+                    "could not write the report {}: {e}; stopped before the next write",
+                    file.path.display()
+                ))
+            }),
+            None => core::print(&line),
+        }
+    };
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    let mut stopped = None;
+    for (n, s) in todo.iter().enumerate() {
+        let request =
+            InvalidateRequest::new(s.user_id.clone(), s.session_id).team(s.team_id.clone());
+        let result = send_patiently(client, &request);
+        let (ok, request_id, attempts, error) = match &result {
+            Ok(a) => (
+                true,
+                a.meta.request_id().map(str::to_owned),
+                a.meta.attempts(),
+                None,
+            ),
+            Err(e) => (
+                false,
+                e.request_id().map(str::to_owned),
+                e.attempts(),
+                Some(e),
+            ),
+        };
+        let mut line = serde_json::json!({
+            "user_id": s.user_id,
+            "team_id": s.team_id,
+            "session_id": s.session_id,
+            "ok": ok,
+            "scope": "session",
+            "method": InvalidateRequest::NAME,
+            "verified": false,
+            "error": error.map(|e| json::error_code(e)),
+            "request_id": request_id,
+            "attempts": attempts,
+        });
+        if let Some(e) = error {
+            line["message"] = core::describe(e).into();
+        }
+        write(line.to_string())?;
+        match result {
+            Ok(_) => done.push(SessionRef::from(*s)),
+            Err(e) => {
+                failed.push(format!(
+                    "{}/{} ({})",
+                    s.user_id,
+                    s.session_id,
+                    core::reason(&e)
+                ));
+                let fatal = matches!(&e, Error::Api(a) if a.code().class() == ErrorClass::Fatal)
+                    || matches!(e, Error::RateLimited { .. } | Error::Config(_));
+                if fatal {
+                    stopped = Some((format!("{e}"), todo.len() - n - 1));
+                    break;
+                }
+            }
+        }
+    }
+    let mut unverified = Vec::new();
+    if let Some(options) = &verify {
+        core::say(&format!(
+            "verifying: {} session(s) must leave the session list",
+            done.len()
+        ));
+        let gone = client.await_gone(&done, options)?;
+        let still: HashSet<&SessionRef> = gone.still_active.iter().collect();
+        for s in &done {
+            let left: Vec<u64> = if still.contains(s) {
+                vec![s.session_id]
+            } else {
+                Vec::new()
+            };
+            write(report::verify_line(
+                &s.user_id,
+                Some((&s.team_id, s.session_id)),
+                InvalidateRequest::NAME,
+                Scope::All,
+                &left,
+            ))?;
+        }
+        unverified = gone
+            .still_active
+            .iter()
+            .map(|s| format!("{}/{}/{}", s.user_id, s.team_id, s.session_id))
+            .collect();
+    }
+    core::say(&format!(
+        "invalidated {} of {} session(s){} in {:.1}s",
+        done.len(),
+        todo.len(),
+        if verify.is_some() {
+            format!(", {} verified gone", done.len() - unverified.len())
+        } else {
+            ", not verified (--no-verify)".to_owned()
+        },
+        started.elapsed().as_secs_f64()
+    ));
+    if !failed.is_empty() {
+        core::say(&format!("{} failed: {}", failed.len(), failed.join(", ")));
+    }
+    if let Some((why, left)) = &stopped {
+        core::say(&format!(
+            "stopped early: {why}; {left} session(s) not attempted; fix the cause and rerun{}",
+            args.report
+                .as_ref()
+                .map_or_else(String::new, |p| format!(" with --report {}", p.display()))
+        ));
+    }
+    if !unverified.is_empty() {
+        core::say(&format!(
+            "still active at the deadline: {}",
+            unverified.join(", ")
+        ));
+    }
+    if failed.is_empty() && unverified.is_empty() && stopped.is_none() {
+        Ok(())
+    } else {
+        Err(Failure::failed(format!(
+            "{} session(s) not invalidated{}",
+            failed.len() + stopped.map_or(0, |s| s.1),
+            if unverified.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} still active: {}",
+                    unverified.len(),
+                    unverified.join(", ")
+                )
+            }
+        )))
+    }
+}
+
+/// Sends `request`, waiting out 429s past the client's own retries (as reset-many's
+/// runs do): a session is never skipped over a rate limit.
+pub(crate) fn send_patiently<R: SlackMethod>(
+    client: &slack_sessions::Client<UreqTransport>,
+    request: &R,
+) -> Result<slack_sessions::WithMeta<R::Response>, Error> {
+    let mut waits = 0;
+    loop {
+        match client.send_with_meta(request) {
+            Err(Error::RateLimited { retry_after, .. }) if waits < 1000 => {
+                waits += 1;
+                let delay = retry_after.unwrap_or(Duration::from_secs(1));
+                core::say(&format!(
+                    "{} rate limited past the client's retries; waiting {}",
+                    R::NAME,
+                    core::seconds(delay)
+                ));
+                std::thread::sleep(delay);
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("W1"), "W1");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("-1,2"), "\"'-1,2\"");
+        assert_eq!(printable("a\x1b[2Jb"), "a?[2Jb");
+    }
+}

@@ -1,0 +1,115 @@
+//! `reset --verify` and `invalidate --verify`: the write, then the proof that the
+//! sessions it targeted left the session list, in one result.
+
+use slack_sessions::{Client, GoneOptions, SessionFilter, SessionRef, SlackMethod, UreqTransport};
+
+use crate::core::{self, json, Failure, Global};
+
+/// The user's sessions now (on `team`, or on every workspace they are in): what a write
+/// is then proven against. Read calls only.
+pub(crate) fn snapshot(
+    client: &Client<UreqTransport>,
+    user_id: &str,
+    team: Option<&str>,
+) -> Result<Vec<SessionRef>, Failure> {
+    let mut filter = SessionFilter::new().user(user_id);
+    if let Some(t) = team {
+        filter = filter.team(t);
+    }
+    let mut refs = Vec::new();
+    for s in client.find_sessions(&filter) {
+        refs.push(SessionRef::from(&s?));
+    }
+    Ok(refs)
+}
+
+/// Sends `request`, then checks `watched` until they are gone or the deadline passes,
+/// and prints one result saying both. Exit 1 (`not_verified`) naming the sessions still
+/// listed when the proof fails.
+pub(crate) fn call_verified<R: SlackMethod>(
+    client: &Client<UreqTransport>,
+    request: &R,
+    global: &Global,
+    describe_ok: impl FnOnce() -> String,
+    fields: serde_json::Value,
+    watched: &[SessionRef],
+    options: &GoneOptions,
+) -> Result<(), Failure> {
+    let answer = match client.send_with_meta(request) {
+        Ok(answer) => answer,
+        Err(error) => {
+            if global.json {
+                json::Object::from_error(&error)
+                    .field("method", R::NAME)
+                    .field("verified", false)
+                    .fields(fields)
+                    .print()?;
+                return Err(Failure::from(error).shown());
+            }
+            return Err(error.into());
+        }
+    };
+    core::print_warnings(answer.meta.warnings());
+    let gone = client.await_gone(watched, options);
+    let request_id = answer.meta.request_id();
+    let (still, check_error) = match &gone {
+        Ok(g) => (
+            g.still_active
+                .iter()
+                .map(|s| format!("{}/{}/{}", s.user_id, s.team_id, s.session_id))
+                .collect::<Vec<_>>(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let verified = check_error.is_none() && still.is_empty();
+    let why = match check_error {
+        Some(e) => format!("the check failed: {}", core::describe(e)),
+        None => format!(
+            "{} session(s) still active at the deadline: {}",
+            still.len(),
+            still.join(", ")
+        ),
+    };
+    if global.json {
+        let object = if verified {
+            json::Object::ok()
+        } else {
+            json::Object::failed(json::code::NOT_VERIFIED, &why)
+        };
+        object
+            .field("method", R::NAME)
+            .field("request_id", request_id)
+            .field("attempts", answer.meta.attempts())
+            .field("verified", verified)
+            .field("watched", watched.len())
+            .field("still_active", &still)
+            .fields(fields)
+            .print()?;
+    } else {
+        let mut line = format!("ok: {}", describe_ok());
+        if let Some(id) = request_id {
+            line.push_str(&format!(" [request id {id}]"));
+        }
+        if verified {
+            line.push_str(&format!(
+                "; verified: {} session(s) gone from the session list",
+                watched.len()
+            ));
+        } else {
+            line.push_str("; NOT verified");
+        }
+        core::print(&line)?;
+    }
+    if verified {
+        Ok(())
+    } else {
+        let failure =
+            Failure::failed(format!("not verified: {why}")).with_error(json::code::NOT_VERIFIED);
+        Err(if global.json {
+            failure.shown()
+        } else {
+            failure
+        })
+    }
+}
