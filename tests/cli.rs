@@ -321,7 +321,13 @@ fn a_hostile_answer_never_gets_the_token_printed() {
     }
     let (_, report, stderr) = run(
         &slack,
-        &["--retries", "0", "reset-many", ids.to_str().unwrap()],
+        &[
+            "--retries",
+            "0",
+            "reset-many",
+            "--yes",
+            ids.to_str().unwrap(),
+        ],
     );
     assert_eq!(report.lines().count(), 3, "{report}{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
@@ -409,7 +415,7 @@ fn reset_many_reports_one_json_line_per_user() {
         "ids.txt",
         "# incident 42\nW1\n\nW404   # typo?\nW2\nW1\nB1\nW3\n",
     );
-    let (code, stdout, stderr) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
+    let (code, stdout, stderr) = run(&slack, &["reset-many", "--yes", ids.to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
     // The documented field order, for people reading the report.
     let first = stdout.lines().next().unwrap();
@@ -453,7 +459,7 @@ fn reset_many_reports_one_json_line_per_user() {
     // Everything fine: exit 0, ids from stdin.
     let slack = FakeSlack::start(2);
     let mut child = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
-        .args(["reset-many", "-", "--web-only"])
+        .args(["reset-many", "--yes", "-", "--web-only"])
         .env("SLACK_TOKEN", TOKEN)
         .env("SLACK_API_URL", slack.api_url())
         .stdin(std::process::Stdio::piped())
@@ -476,7 +482,7 @@ fn reset_many_reports_one_json_line_per_user() {
 fn reset_many_refuses_bad_ids_before_any_call() {
     let slack = FakeSlack::start(2);
     let ids = write_temp("bad-ids.txt", "W1\nW 2\nW3\tX\n");
-    let (code, stdout, stderr) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
+    let (code, stdout, stderr) = run(&slack, &["reset-many", "--yes", ids.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(stdout.is_empty());
     assert!(
@@ -492,7 +498,7 @@ fn reset_many_stops_on_auth_failure_and_says_who_is_left() {
     slack.misbehave(Reply::json(200, r#"{"ok":true}"#));
     slack.misbehave(Reply::json(200, r#"{"ok":false,"error":"token_revoked"}"#));
     let ids = write_temp("auth.txt", "W1\nW2\nW3\nW4\nW5\n");
-    let (code, stdout, stderr) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
+    let (code, stdout, stderr) = run(&slack, &["reset-many", "--yes", ids.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert_eq!(json_lines(&stdout).len(), 2);
     assert!(
@@ -513,7 +519,7 @@ fn a_killed_run_resumes_and_resets_every_user_exactly_once() {
     let users: Vec<String> = (1..=30).map(|n| format!("W{n}")).collect();
     let ids = write_temp("resume.txt", &users.join("\n"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
-        .args(["reset-many", ids.to_str().unwrap()])
+        .args(["reset-many", "--yes", ids.to_str().unwrap()])
         .env("SLACK_TOKEN", TOKEN)
         .env("SLACK_API_URL", slack.api_url())
         .stdout(std::process::Stdio::piped())
@@ -537,6 +543,7 @@ fn a_killed_run_resumes_and_resets_every_user_exactly_once() {
         &slack,
         &[
             "reset-many",
+            "--yes",
             ids.to_str().unwrap(),
             "--skip-done",
             report.to_str().unwrap(),
@@ -645,8 +652,10 @@ fn users(n: u32) -> Vec<String> {
 fn skip_done_respects_the_scope_of_what_was_done() {
     let slack = FakeSlack::start(3);
     let ids = write_temp("scope-ids.txt", "W1\nW2\nW3\n");
-    let (code, web_report, stderr) =
-        run(&slack, &["reset-many", ids.to_str().unwrap(), "--web-only"]);
+    let (code, web_report, stderr) = run(
+        &slack,
+        &["reset-many", "--yes", ids.to_str().unwrap(), "--web-only"],
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(json_lines(&web_report).iter().all(|v| v["scope"] == "web"));
     let web = write_temp("scope-web.jsonl", &web_report);
@@ -656,6 +665,7 @@ fn skip_done_respects_the_scope_of_what_was_done() {
         &slack,
         &[
             "reset-many",
+            "--yes",
             ids.to_str().unwrap(),
             "--skip-done",
             web.to_str().unwrap(),
@@ -674,6 +684,7 @@ fn skip_done_respects_the_scope_of_what_was_done() {
             &slack,
             &[
                 "reset-many",
+                "--yes",
                 ids.to_str().unwrap(),
                 only,
                 "--skip-done",
@@ -694,6 +705,7 @@ fn skip_done_respects_the_scope_of_what_was_done() {
         &slack,
         &[
             "reset-many",
+            "--yes",
             ids.to_str().unwrap(),
             "--skip-done",
             old.to_str().unwrap(),
@@ -714,7 +726,7 @@ fn a_closed_stdout_stops_the_run_before_the_next_reset() {
     // `reset-many ... | head -2`: the reader goes away after two lines.
     let slack = FakeSlack::start(400);
     let ids = write_temp("head-ids.txt", &users(400).join("\n"));
-    let mut child = spawn(&slack, &["reset-many", ids.to_str().unwrap()]);
+    let mut child = spawn(&slack, &["reset-many", "--yes", ids.to_str().unwrap()]);
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     for _ in 0..2 {
@@ -773,7 +785,7 @@ fn report_file_appends_resumes_and_refuses_what_is_not_a_report() {
     let r = report.to_str().unwrap();
     let mut child = spawn(
         &slack,
-        &["reset-many", ids.to_str().unwrap(), "--report", r],
+        &["reset-many", "--yes", ids.to_str().unwrap(), "--report", r],
     );
     // Nothing on stdout with --report; wait until ten lines are in the file, then kill.
     let started = std::time::Instant::now();
@@ -791,7 +803,7 @@ fn report_file_appends_resumes_and_refuses_what_is_not_a_report() {
 
     let (code, stdout, stderr) = run(
         &slack,
-        &["reset-many", ids.to_str().unwrap(), "--report", r],
+        &["reset-many", "--yes", ids.to_str().unwrap(), "--report", r],
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
@@ -823,7 +835,7 @@ fn report_file_appends_resumes_and_refuses_what_is_not_a_report() {
     let before = slack.server.received().len();
     let (code, _, stderr) = run(
         &slack,
-        &["reset-many", ids.to_str().unwrap(), "--report", r],
+        &["reset-many", "--yes", ids.to_str().unwrap(), "--report", r],
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("skipped 30 already done"), "{stderr}");
@@ -835,6 +847,7 @@ fn report_file_appends_resumes_and_refuses_what_is_not_a_report() {
         &slack,
         &[
             "reset-many",
+            "--yes",
             ids.to_str().unwrap(),
             "--report",
             notes.to_str().unwrap(),
@@ -850,6 +863,7 @@ fn report_file_appends_resumes_and_refuses_what_is_not_a_report() {
         &slack,
         &[
             "reset-many",
+            "--yes",
             ids.to_str().unwrap(),
             "--skip-done",
             notes.to_str().unwrap(),
@@ -863,13 +877,13 @@ fn report_file_appends_resumes_and_refuses_what_is_not_a_report() {
 fn input_files_bom_csv_and_nothing_to_do() {
     let slack = FakeSlack::start(3);
     let bom = write_temp("bom.txt", "\u{feff}W1\nW2\n");
-    let (code, out, stderr) = run(&slack, &["reset-many", bom.to_str().unwrap()]);
+    let (code, out, stderr) = run(&slack, &["reset-many", "--yes", bom.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(json_lines(&out)[0]["user_id"], "W1");
     assert_eq!(slack.resets("W1"), 1);
 
     let csv = write_temp("users.csv", "user_id,email\nW3,c@example.com\n");
-    let (code, _, stderr) = run(&slack, &["reset-many", csv.to_str().unwrap()]);
+    let (code, _, stderr) = run(&slack, &["reset-many", "--yes", csv.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("line 1") && stderr.contains("comma"),
@@ -880,7 +894,7 @@ fn input_files_bom_csv_and_nothing_to_do() {
 
     for empty in ["", "# nobody yet\n\n   \n"] {
         let f = write_temp("empty.txt", empty);
-        let (code, _, stderr) = run(&slack, &["reset-many", f.to_str().unwrap()]);
+        let (code, _, stderr) = run(&slack, &["reset-many", "--yes", f.to_str().unwrap()]);
         assert_eq!(code, 2, "{empty:?}: {stderr}");
         assert!(stderr.contains("no user ids"), "{stderr}");
     }
@@ -909,7 +923,13 @@ fn waits_are_said_not_silent() {
     let ids = write_temp("wait-ids.txt", "W2\n");
     let (code, _, stderr) = run(
         &slack,
-        &["--retries", "1", "reset-many", ids.to_str().unwrap()],
+        &[
+            "--retries",
+            "1",
+            "reset-many",
+            "--yes",
+            ids.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stderr.matches("rate limited").count(), 2, "{stderr}");
@@ -921,7 +941,13 @@ fn failed_users_are_summarised_with_the_reason() {
     let port = support::refused_port();
     let ids = write_temp("down-ids.txt", "W1\nW2\n");
     let out = cli(
-        &["--retries", "0", "reset-many", ids.to_str().unwrap()],
+        &[
+            "--retries",
+            "0",
+            "reset-many",
+            "--yes",
+            ids.to_str().unwrap(),
+        ],
         &[
             ("SLACK_TOKEN", TOKEN),
             ("SLACK_API_URL", &format!("http://127.0.0.1:{port}/api/")),
@@ -944,6 +970,7 @@ fn reset_many_dry_run_shows_the_first_request_and_every_user() {
         &[
             "--dry-run",
             "reset-many",
+            "--yes",
             ids.to_str().unwrap(),
             "--mobile-only",
         ],
@@ -1092,6 +1119,7 @@ fn bulk_logs_out_and_verifies_everyone_with_a_report_saying_how() {
     let _ = std::fs::remove_file(&report);
     let mut args = vec![
         "reset-many",
+        "--yes",
         ids.to_str().unwrap(),
         "--bulk",
         "--report",
@@ -1150,6 +1178,7 @@ fn a_bulk_run_killed_at_any_step_resumes_to_everyone_verified() {
         let _ = std::fs::remove_file(&report);
         let mut args = vec![
             "reset-many",
+            "--yes",
             ids.to_str().unwrap(),
             "--bulk",
             "--report",
@@ -1211,7 +1240,10 @@ fn a_bulk_run_killed_at_any_step_resumes_to_everyone_verified() {
 fn all_leaves_out_bots_the_primary_owner_and_the_caller() {
     let slack = FakeSlack::start(30);
     slack.with(|s| s.bulk_delay = Duration::from_millis(50));
-    let (code, who, stderr) = run(&slack, &["--dry-run", "reset-many", "--all", "--bulk"]);
+    let (code, who, stderr) = run(
+        &slack,
+        &["--dry-run", "reset-many", "--yes", "--all", "--bulk"],
+    );
     assert_eq!(code, 0, "{stderr}");
     let who: Vec<&str> = who
         .lines()
@@ -1233,7 +1265,7 @@ fn all_leaves_out_bots_the_primary_owner_and_the_caller() {
         0
     );
 
-    let mut args = vec!["reset-many", "--all", "--bulk"];
+    let mut args = vec!["reset-many", "--yes", "--all", "--bulk"];
     args.extend(FAST_VERIFY);
     let (code, out, stderr) = run(&slack, &args);
     assert_eq!(code, 0, "{stderr}");
@@ -1245,7 +1277,7 @@ fn all_leaves_out_bots_the_primary_owner_and_the_caller() {
     );
     assert_eq!(slack.sessions("WOWNER").len(), 1);
     assert!(slack.sessions("W2").is_empty());
-    let mut args = vec!["reset-many", "--all", "--include-self", "--bulk"];
+    let mut args = vec!["reset-many", "--yes", "--all", "--include-self", "--bulk"];
     args.extend(FAST_VERIFY);
     let (code, out, stderr) = run(&slack, &args);
     assert_eq!(code, 0, "{stderr}");
@@ -1268,7 +1300,7 @@ fn emails_are_taken_everywhere_and_an_unknown_one_stops_before_any_write() {
     assert_eq!(slack.sessions("W3"), [302]);
 
     let ids = write_temp("emails.txt", "W1\nw4@example.com\nnobody@example.com\nW5\n");
-    let (code, _, stderr) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
+    let (code, _, stderr) = run(&slack, &["reset-many", "--yes", ids.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("nobody@example.com") && stderr.contains("nothing was reset"),
@@ -1298,7 +1330,7 @@ fn every_report_line_is_one_write_even_past_1024_bytes() {
         .args(["-f", "-qq", "-e", "trace=write", "-o"])
         .arg(&trace)
         .arg(env!("CARGO_BIN_EXE_slack-sessions"))
-        .args(["reset-many", ids.to_str().unwrap()])
+        .args(["reset-many", "--yes", ids.to_str().unwrap()])
         .env("SLACK_TOKEN", TOKEN)
         .env("SLACK_API_URL", slack.api_url())
         .output()

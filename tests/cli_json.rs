@@ -156,7 +156,13 @@ fn reset_many_lines_carry_a_code_and_a_message() {
     std::fs::write(&ids, "W1\nW2\n").unwrap();
     let (code, lines, stderr) = with_slack(
         &slack,
-        &["--retries", "0", "reset-many", ids.to_str().unwrap()],
+        &[
+            "--retries",
+            "0",
+            "reset-many",
+            "--yes",
+            ids.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 1, "{stderr}");
     let failed: Vec<&Value> = lines.iter().filter(|l| l["ok"] == false).collect();

@@ -70,6 +70,8 @@ pub struct State {
     /// Calls of this method after the first N hang (until the client gives up), to
     /// kill a run at a chosen step.
     pub hang: Option<(String, u32)>,
+    /// Methods answered `ok` that change nothing (a write Slack accepts but does not apply).
+    pub noop: std::collections::HashSet<String>,
     /// Device details and workspaces of particular sessions, by session id.
     pub details: HashMap<u64, SessionDetail>,
     /// Queued jobs: when each applies, the users, mobile_only, web_only.
@@ -256,6 +258,9 @@ fn handle(state: &Mutex<State>, r: &Received) -> Reply {
     }
     if let Some(code) = s.fail_with.get(&method) {
         return slack_error(&code.clone());
+    }
+    if s.noop.contains(&method) {
+        return ok("");
     }
     let f = form(&r.body);
     let reply = match method.as_str() {

@@ -13,7 +13,7 @@ use crate::prove;
 /// admin.users:read) and again after the reset until they are gone: exit 0 only then.
 #[derive(Args, Debug)]
 #[command(
-    override_usage = "slack-sessions reset [--mobile-only | --web-only | --verify [--verify-deadline SECONDS]] <USER_ID>"
+    override_usage = "slack-sessions reset [--mobile-only | --web-only] <USER_ID> [--verify [--verify-deadline SECONDS]]"
 )]
 pub(crate) struct ResetArgs {
     /// The user's id, e.g. W12345678, or their email address (needs users:read.email).

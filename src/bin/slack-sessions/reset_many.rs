@@ -733,7 +733,15 @@ fn read_column(input: Option<&Path>, column: &str) -> Result<Vec<String>, Failur
         };
         bad.map_err(|e| e.reason().to_owned())
     };
-    let (header, cells, col) = csv::column(&rows, &column, |c| check(c).is_ok())
+    // With an index, row 1 is a header unless its cell looks like a user id or address.
+    let looks_like_a_user = |c: &str| {
+        check(c).is_ok()
+            && (c.contains('@')
+                || (c.starts_with(['U', 'W'])
+                    && c.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())))
+    };
+    let (header, cells, col) = csv::column(&rows, &column, looks_like_a_user)
         .map_err(|e| Failure::usage(format!("{name}: {e}; nothing was sent")))?;
     if let (csv::Column::Index(_), Some(h)) = (&column, &header) {
         core::say(&format!(

@@ -9,7 +9,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use super::{say, seconds, Failure};
+use super::{say, Failure};
 
 /// What a write would do, shown before it is done.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ impl Plan {
 
 fn minutes(d: Duration) -> String {
     if d < Duration::from_secs(60) {
-        format!("{} or less", seconds(d.max(Duration::from_secs(1))))
+        "under a minute".to_owned()
     } else {
         format!("{:.0} min", d.as_secs_f64() / 60.0)
     }

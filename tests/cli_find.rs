@@ -1,0 +1,610 @@
+//! The responder's whole job through the binary: `find` (table, CSV, JSON lines), acting
+//! on what it found (`--invalidate`, `--reset`), proving it (`--verify`), the guard
+//! rails (a plan, `--yes`, a typed confirmation through a real pseudo-terminal), and
+//! `reset-many --column` over a CSV, against the loopback Slack server.
+
+mod support;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+use support::slack::{FakeSlack, SessionDetail, TOKEN};
+
+fn run_env(slack: &FakeSlack, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slack-sessions"));
+    cmd.args(args)
+        .env("SLACK_TOKEN", TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut input = child.stdin.take().unwrap();
+        let _ = input.write_all(stdin.unwrap_or("").as_bytes());
+    }
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    for w in TOKEN.as_bytes().windows(8) {
+        let w = std::str::from_utf8(w).unwrap();
+        assert!(!stdout.contains(w) && !stderr.contains(w), "{w:?} leaked");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code().unwrap(), stdout, stderr)
+}
+
+fn run(slack: &FakeSlack, args: &[&str]) -> (i32, String, String) {
+    run_env(slack, args, None)
+}
+
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
+fn temp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("slack-sessions-find-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn device(ip: &str, os: &str, version: &str) -> String {
+    format!(
+        r#"{{"device_hardware":"Pixel 8","os":"{os}","os_version":"14","slack_client_version":"{version}","ip":"{ip}"}}"#
+    )
+}
+
+/// W1..W4 with sessions n*100+1 and n*100+2; the attacker's addresses on three of them.
+fn incident() -> FakeSlack {
+    let slack = FakeSlack::start(4);
+    slack.with(|s| {
+        let d = &mut s.details;
+        d.insert(
+            101,
+            SessionDetail {
+                created: Some(device("10.0.0.5", "Android", "22.10.10.0")),
+                recent: Some(device("2001:db8:bad::7", "Android", "22.10.10.0")),
+                ..SessionDetail::default()
+            },
+        );
+        d.insert(
+            201,
+            SessionDetail {
+                team_id: Some("T2".into()),
+                created: Some(device("203.0.113.9", "Windows", "4.29.149")),
+                no_recent: true,
+                ..SessionDetail::default()
+            },
+        );
+        d.insert(
+            202,
+            SessionDetail {
+                created: Some(device("203.0.113.9", "Windows", "4.29.149")),
+                recent: Some(device("203.0.113.10", "Windows", "4.29.149")),
+                ..SessionDetail::default()
+            },
+        );
+        s.users.get_mut("W2").unwrap().workspaces = vec!["T2".into()];
+    });
+    slack
+}
+
+fn writes(slack: &FakeSlack) -> u32 {
+    [
+        "admin.users.session.invalidate",
+        "admin.users.session.reset",
+        "admin.users.session.resetBulk",
+    ]
+    .iter()
+    .map(|m| slack.calls(m))
+    .sum()
+}
+
+#[test]
+fn find_prints_a_table_csv_or_json_lines_and_counts_by_user() {
+    let slack = incident();
+    // The table: a header, one row per match, the count on stderr.
+    let (code, out, err) = run(&slack, &["find", "--ip", "203.0.113.0/24"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("USER") && lines[0].contains("CREATED IP"),
+        "{out}"
+    );
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[1].contains("W2") && lines[1].contains("T2") && lines[1].contains("201"));
+    assert!(lines[1].trim_end().ends_with('-'), "no recent IP: {out}");
+    assert!(
+        lines[1].contains("Pixel 8 Windows 14 (Slack 4.29.149)"),
+        "{out}"
+    );
+    assert!(
+        err.contains("2 session(s) of 1 user(s) matched: W2 2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("read one walk of every session of the org: 1 call(s)"),
+        "{err}"
+    );
+
+    // IPv6 in CSV: a header row and the fields.
+    let (code, out, _) = run(&slack, &["find", "--ip", "2001:db8:bad::/48", "--csv"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "user_id,team_id,session_id,device,created_ip,recent_ip\nW1,T1,101,Pixel 8 Android 14 (Slack 22.10.10.0),10.0.0.5,2001:db8:bad::7\n"
+    );
+
+    // JSON lines: every line parses, one object per session, the shared shape.
+    let (code, out, _) = run(
+        &slack,
+        &["--json", "find", "--ip", "0.0.0.0/0", "--ip-from", "recent"],
+    );
+    assert_eq!(code, 0);
+    let objects = json_lines(&out);
+    assert_eq!(objects.len(), 8, "every v4 session but W1's v6 one: {out}");
+    assert!(objects.iter().all(|o| o["ok"] == true));
+    let quiet = objects.iter().find(|o| o["session_id"] == 201).unwrap();
+    assert_eq!(quiet["recent"], serde_json::Value::Null);
+    assert_eq!(quiet["created"]["ip"], "203.0.113.9");
+    assert_eq!(quiet["team_id"], "T2");
+
+    // A /32, a version, outside the VPN; nothing matched says so and exits 0.
+    let (_, out, _) = run(&slack, &["find", "--ip", "203.0.113.10/32", "--csv"]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (_, out, _) = run(&slack, &["find", "--client-older-than", "4.30", "--csv"]);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let (_, out, _) = run(&slack, &["find", "--not-ip", "10.0.0.0/8", "--csv"]);
+    assert_eq!(out.lines().count(), 4, "{out}");
+    let (code, out, err) = run(&slack, &["find", "--os", "beos"]);
+    assert_eq!((code, out.lines().count()), (0, 1));
+    assert!(err.contains("0 session(s) of 0 user(s) matched"), "{err}");
+}
+
+#[test]
+fn find_a_user_everywhere_by_the_cheap_calls() {
+    let slack = incident();
+    let (code, out, err) = run(&slack, &["--json", "find", "--user", "w2@example.com"]);
+    assert_eq!(code, 0, "{err}");
+    let teams: HashSet<String> = json_lines(&out)
+        .iter()
+        .map(|o| o["team_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(teams, HashSet::from(["T1".to_owned(), "T2".to_owned()]));
+    assert!(
+        err.contains("read W2's sessions on 2 workspace(s) (T1, T2): 3 call(s) (1 admin.users.list, 2 admin.users.session.list)"),
+        "{err}"
+    );
+    let bodies: Vec<String> = slack
+        .server
+        .received()
+        .iter()
+        .map(|r| r.body_str().to_owned())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "limit=100",
+            "team_id=T1&user_id=W2&limit=1000",
+            "team_id=T2&user_id=W2&limit=1000"
+        ]
+    );
+}
+
+#[test]
+fn bad_filters_are_refused_before_any_call() {
+    let slack = incident();
+    for (args, says) in [
+        (
+            vec!["find", "--ip", "10.0.0.0/33"],
+            "longer than an address of 32 bits",
+        ),
+        (
+            vec!["find", "--not-ip", "::/129"],
+            "longer than an address of 128 bits",
+        ),
+        (
+            vec!["find", "--ip", "attacker"],
+            "not an IPv4 or IPv6 address",
+        ),
+        (
+            vec!["find", "--ip-from", "latest"],
+            "none of created, recent, any",
+        ),
+        (
+            vec!["find", "--client-older-than", "new"],
+            "is not a version",
+        ),
+        (
+            vec!["find", "--report", "r.txt"],
+            "--report and --yes go with",
+        ),
+        (vec!["find", "--bulk"], "--reset"),
+    ] {
+        let (code, _, err) = run(&slack, &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert!(slack.server.received().is_empty());
+}
+
+#[test]
+fn invalidate_needs_yes_without_a_terminal_and_the_dry_run_writes_nothing() {
+    let slack = incident();
+    let args = ["find", "--ip", "203.0.113.0/24", "--invalidate"];
+    let (code, out, err) = run(&slack, &args);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("plan: invalidate 2 session(s) of 1 user(s)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("methods: admin.users.session.invalidate, admin.users.session.list"),
+        "{err}"
+    );
+    assert!(err.contains("confirm it with --yes"), "{err}");
+    assert!(err.contains("Nothing was written"), "{err}");
+    assert_eq!(writes(&slack), 0);
+
+    let (code, out, err) = run(&slack, &["--dry-run", args[0], args[1], args[2], args[3]]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "W2 T2 201\nW2 T1 202\n");
+    assert!(
+        err.contains("all of W2's sessions match: one reset"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(writes(&slack), 0);
+}
+
+#[test]
+fn invalidate_ends_exactly_the_matches_reports_each_and_proves_it() {
+    let slack = incident();
+    let report = temp("invalidate-report.jsonl", "");
+    let r = report.to_str().unwrap();
+    // Resumable: a line from an earlier run says 202 is done, so it is not sent again.
+    std::fs::write(
+        &report,
+        r#"{"user_id":"W2","team_id":"T1","session_id":202,"ok":true,"scope":"session","method":"admin.users.session.invalidate","verified":false,"error":null,"request_id":"req-0","attempts":1}"#
+            .to_owned()
+            + "\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &slack,
+        &[
+            "find",
+            "--not-ip",
+            "10.0.0.0/8",
+            "--invalidate",
+            "--yes",
+            "--report",
+            r,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "{out}");
+    // 101 (W1, IPv6 recent) and 201 (W2 on T2) are ended; 202 was skipped; the rest stay.
+    assert_eq!(slack.calls("admin.users.session.invalidate"), 2);
+    assert_eq!(slack.sessions("W1"), [102]);
+    assert_eq!(slack.sessions("W2"), [202]);
+    assert_eq!(slack.sessions("W3"), [301, 302]);
+    let lines = json_lines(&std::fs::read_to_string(&report).unwrap());
+    assert_eq!(lines.len(), 5, "{lines:#?}");
+    for l in &lines[1..3] {
+        assert_eq!(l["method"], "admin.users.session.invalidate");
+        assert_eq!(l["scope"], "session");
+        assert_eq!(l["ok"], true);
+        assert!(l["request_id"].as_str().unwrap().starts_with("req-"));
+    }
+    for l in &lines[3..] {
+        assert_eq!(l["method"], "admin.users.session.list");
+        assert_eq!(l["verifies"], "admin.users.session.invalidate");
+        assert_eq!(l["verified"], true);
+    }
+    assert!(
+        err.contains("invalidated 2 of 2 session(s), 2 verified gone"),
+        "{err}"
+    );
+    assert!(err.contains("1 session(s) skipped"), "{err}");
+
+    // A session Slack says is ended but keeps listing: exit 1, naming it.
+    slack.with(|s| {
+        s.noop.insert("admin.users.session.invalidate".into());
+    });
+    let (code, out, err) = run(
+        &slack,
+        &[
+            "find",
+            "--user",
+            "W3",
+            "--team",
+            "T1",
+            "--invalidate",
+            "--yes",
+            "--verify-deadline",
+            "0.3",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("still active: W3/T1/301, W3/T1/302"), "{err}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[3]["verified"], false);
+    assert_eq!(lines[3]["error"], "not_verified");
+}
+
+#[test]
+fn reset_logs_out_the_users_holding_matches_through_reset_manys_engine() {
+    let slack = incident();
+    let (code, out, err) = run(&slack, &["find", "--ip", "203.0.113.9", "--reset", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["user_id"], "W2");
+    assert_eq!(lines[0]["method"], "admin.users.session.reset");
+    assert_eq!(lines[0]["scope"], "all");
+    assert_eq!(lines[1]["method"], "admin.users.session.list");
+    assert_eq!(lines[1]["verifies"], "admin.users.session.reset");
+    assert_eq!(lines[1]["verified"], true);
+    assert_eq!(slack.single_resets("W2"), 1);
+    assert_eq!(slack.resets("W1"), 0);
+    assert!(err.contains("plan: log out 1 user(s)"), "{err}");
+
+    // --bulk: resetBulk, verified by reset-many's bulk engine.
+    let (code, out, err) = run(
+        &slack,
+        &["find", "--os", "mac", "--reset", "--bulk", "--yes"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["method"] == "admin.users.session.resetBulk" && l["verified"] == true),
+        "{out}"
+    );
+    assert_eq!(slack.calls("admin.users.session.resetBulk"), 1);
+}
+
+#[test]
+fn reset_and_invalidate_verify_exit_0_only_when_the_sessions_are_gone() {
+    let slack = incident();
+    let (code, out, err) = run(&slack, &["reset", "W2", "--verify"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("verified: 2 session(s) gone"), "{out}");
+    let (code, out, err) = run(
+        &slack,
+        &[
+            "--json",
+            "invalidate",
+            "--user",
+            "W1",
+            "--session",
+            "101",
+            "--verify",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let o = &json_lines(&out)[0];
+    assert_eq!(
+        (o["ok"].as_bool(), o["verified"].as_bool()),
+        (Some(true), Some(true))
+    );
+
+    slack.with(|s| {
+        s.noop.insert("admin.users.session.reset".into());
+        s.noop.insert("admin.users.session.invalidate".into());
+    });
+    let (code, out, err) = run(
+        &slack,
+        &[
+            "--json",
+            "reset",
+            "W3",
+            "--verify",
+            "--verify-deadline",
+            "0.3",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let o = &json_lines(&out)[0];
+    assert_eq!(o["ok"], false);
+    assert_eq!(o["error"], "not_verified");
+    assert_eq!(
+        o["still_active"],
+        serde_json::json!(["W3/T1/301", "W3/T1/302"])
+    );
+    assert!(err.contains("W3/T1/301"), "{err}");
+    let (code, out, err) = run(
+        &slack,
+        &[
+            "invalidate",
+            "--user",
+            "W4",
+            "--session",
+            "402",
+            "--verify",
+            "--verify-deadline",
+            "0.3",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("NOT verified"), "{out}");
+    assert!(err.contains("W4/T1/402"), "{err}");
+}
+
+#[test]
+fn reset_many_of_several_users_needs_yes_without_a_terminal() {
+    let slack = FakeSlack::start(3);
+    let ids = temp("two.txt", "W1\nW2\n");
+    let (code, out, err) = run(&slack, &["reset-many", ids.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("plan: log out 2 user(s)"), "{err}");
+    assert!(err.contains("touches: 2 user(s): W1, W2"), "{err}");
+    assert!(err.contains("calls: about 2"), "{err}");
+    assert_eq!(writes(&slack), 0);
+    // One user is one write: no plan, no question.
+    let one = temp("one.txt", "W3\n");
+    let (code, _, err) = run(&slack, &["reset-many", one.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("plan:"), "{err}");
+    // --all asks even when the org is one user.
+    let (code, _, err) = run(&slack, &["reset-many", "--all", "--bulk"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--all: the whole org"), "{err}");
+    assert_eq!(slack.calls("admin.users.session.resetBulk"), 0);
+}
+
+#[test]
+fn reset_many_takes_a_csv_column_and_refuses_a_bad_row_before_any_write() {
+    let slack = FakeSlack::start(3);
+    let csv = temp(
+        "users.csv",
+        "\u{feff}Name,Email,Note\r\n\"Doe, Jane\",w1@example.com,\"says \"\"hi\"\"\"\r\nBob,W2,\"two\nlines\"\r\n",
+    );
+    let c = csv.to_str().unwrap();
+    let (code, out, err) = run(&slack, &["reset-many", c, "--column", "email", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let users: Vec<String> = json_lines(&out)
+        .iter()
+        .map(|l| l["user_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(users, ["W1", "W2"]);
+    // By index: column 2 is the same column.
+    let (code, _, err) = run(&slack, &["--dry-run", "reset-many", c, "--column", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("row 1 is taken as the header (column 2 is \"Email\")"),
+        "{err}"
+    );
+
+    let before = slack.server.received().len();
+    let bad = temp(
+        "bad.csv",
+        "name,email\nA,w1@example.com\nB,\nC,not an id\nD\n",
+    );
+    let (code, out, err) = run(
+        &slack,
+        &[
+            "reset-many",
+            bad.to_str().unwrap(),
+            "--column",
+            "email",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("3 bad row(s)"), "{err}");
+    assert!(err.contains("row 3, email: empty"), "{err}");
+    assert!(err.contains("row 4, email: \"not an id\""), "{err}");
+    assert!(
+        err.contains("row 5, email: the row has no such column"),
+        "{err}"
+    );
+    let (code, _, err) = run(&slack, &["reset-many", c, "--column", "mail", "--yes"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no column named \"mail\""), "{err}");
+    let broken = temp("broken.csv", "email\n\"w1@example.com\n");
+    let (code, _, err) = run(
+        &slack,
+        &[
+            "reset-many",
+            broken.to_str().unwrap(),
+            "--column",
+            "1",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("row 2: a quoted field is never closed"),
+        "{err}"
+    );
+    assert_eq!(
+        slack.server.received().len(),
+        before,
+        "no call for a refused file"
+    );
+}
+
+/// Drives the binary through a real pseudo-terminal (python3's `pty`): stdin and stderr
+/// are a terminal, so the plan is shown and the number of users asked for.
+fn through_a_terminal(slack: &FakeSlack, args: &[&str], answer: &str) -> (i32, String) {
+    const DRIVER: &str = r#"
+import os, pty, sys, json, select
+args = json.loads(sys.argv[1]); answer = sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(args[0], args)
+seen = b""; answered = False
+while True:
+    r, _, _ = select.select([fd], [], [], 30)
+    if not r:
+        break
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+    if not answered and b"to go on" in seen:
+        os.write(fd, answer.encode() + b"\n"); answered = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let mut argv = vec![env!("CARGO_BIN_EXE_slack-sessions").to_owned()];
+    argv.extend(args.iter().map(|a| (*a).to_owned()));
+    let out = Command::new("python3")
+        .args(["-c", DRIVER, &serde_json::to_string(&argv).unwrap(), answer])
+        .env("SLACK_TOKEN", TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .output()
+        .expect("python3 runs the pseudo-terminal driver");
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_terminal_is_asked_for_the_number_of_users() {
+    let slack = FakeSlack::start(3);
+    let ids = temp("tty.txt", "W1\nW2\n");
+    let path = ids.to_str().unwrap();
+
+    let (code, seen) = through_a_terminal(&slack, &["reset-many", path], "3");
+    assert_eq!(code, 2, "{seen}");
+    assert!(seen.contains("plan: log out 2 user(s)"), "{seen}");
+    assert!(
+        seen.contains("type 2 (the number of users) or yes to go on"),
+        "{seen}"
+    );
+    assert!(seen.contains("not confirmed"), "{seen}");
+    assert_eq!(writes(&slack), 0);
+
+    let (code, seen) = through_a_terminal(&slack, &["reset-many", path], "2");
+    assert_eq!(code, 0, "{seen}");
+    assert_eq!((slack.resets("W1"), slack.resets("W2")), (1, 1));
+
+    let (code, seen) = through_a_terminal(&slack, &["find", "--user", "W3", "--invalidate"], "yes");
+    assert_eq!(code, 0, "{seen}");
+    assert!(
+        seen.contains("plan: invalidate 2 session(s) of 1 user(s)"),
+        "{seen}"
+    );
+    assert!(slack.sessions("W3").is_empty());
+}
