@@ -608,3 +608,113 @@ fn a_terminal_is_asked_for_the_number_of_users() {
     );
     assert!(slack.sessions("W3").is_empty());
 }
+
+/// The README's scenario: Alice (W0ALICE, alice@example.com) on two workspaces, her
+/// password in the attacker's hands; the attacker's sessions come from 203.0.113.0/24 and
+/// 2001:db8:bad::/48, one of them on Bob's (W3) account too.
+fn readme_org() -> FakeSlack {
+    let slack = FakeSlack::start(3);
+    slack.with(|s| {
+        s.users.insert(
+            "W0ALICE".into(),
+            support::slack::User {
+                team_id: "T1".into(),
+                workspaces: vec!["T2".into()],
+                sessions: vec![9001, 9002, 9003],
+                email: "alice@example.com".into(),
+                ..support::slack::User::default()
+            },
+        );
+        let mac = r#"{"device_hardware":"MacBook Pro","os":"Mac OS","os_version":"14.5","slack_client_version":"4.41.105","ip":"198.51.100.20"}"#;
+        let win = r#"{"device_hardware":"Desktop","os":"Windows","os_version":"10","slack_client_version":"4.29.149","ip":"203.0.113.50"}"#;
+        let phone = r#"{"device_hardware":"iPhone","os":"iOS","os_version":"17.5","slack_client_version":"24.06.10","ip":"2001:db8:bad::1"}"#;
+        let d = &mut s.details;
+        d.insert(9001, SessionDetail { created: Some(mac.into()), recent: Some(mac.into()), ..SessionDetail::default() });
+        d.insert(9002, SessionDetail { team_id: Some("T2".into()), created: Some(win.into()), recent: Some(win.into()), ..SessionDetail::default() });
+        d.insert(9003, SessionDetail { created: Some(phone.into()), no_recent: true, ..SessionDetail::default() });
+        d.insert(302, SessionDetail { created: Some(mac.into()), recent: Some(win.replace("203.0.113.50", "203.0.113.77")), ..SessionDetail::default() });
+    });
+    slack
+}
+
+/// Runs the README's "Responding to a compromised account" step by step: every
+/// `$ slack-sessions …` line of the section, in order, against the scenario above. Each
+/// must exit 0, and every output line the README shows under it must be in what the
+/// command printed (`…` stands for text that varies, like a duration). With
+/// `README_DUMP=1` the real output is printed instead, to write the README from.
+#[test]
+fn the_readme_walkthrough_runs_as_written() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("## Responding to a compromised account")
+        .expect("the README has the walkthrough");
+    let section = &readme[start..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |e| e + 3);
+    let section = &section[..end];
+    let mut steps: Vec<(String, Vec<String>)> = Vec::new();
+    let mut in_block = false;
+    for line in section.lines() {
+        if line.starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        if let Some(cmd) = line.strip_prefix("$ ") {
+            steps.push((cmd.to_owned(), Vec::new()));
+        } else if let Some(step) = steps.last_mut() {
+            if !line.trim().is_empty() {
+                step.1.push(line.trim_end().to_owned());
+            }
+        }
+    }
+    assert!(steps.len() >= 5, "{steps:?}");
+    let slack = readme_org();
+    let dir = std::env::temp_dir().join(format!("slack-sessions-readme-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dump = std::env::var_os("README_DUMP").is_some();
+    for (cmd, expected) in &steps {
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        assert_eq!(words[0], "slack-sessions", "{cmd}");
+        let out = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+            .args(&words[1..])
+            .current_dir(&dir)
+            .env("SLACK_TOKEN", TOKEN)
+            .env("SLACK_API_URL", slack.api_url())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if dump {
+            println!("$ {cmd}\n{printed}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(0), "{cmd}\n{printed}");
+        let lines: Vec<&str> = printed.lines().map(str::trim_end).collect();
+        for want in expected {
+            let parts: Vec<&str> = want.split('…').collect();
+            let found = lines.iter().any(|got| {
+                let mut rest = *got;
+                parts.iter().enumerate().all(|(i, p)| {
+                    match rest.find(p) {
+                        Some(at) if i > 0 || at == 0 => {
+                            rest = &rest[at + p.len()..];
+                            true
+                        }
+                        _ => false,
+                    }
+                }) && (parts.len() > 1 || *got == want.as_str())
+            });
+            assert!(found, "{cmd}: the README shows\n{want}\nbut it printed\n{printed}");
+        }
+    }
+    // And the proof holds: the attacker's sessions are gone, Alice is logged out.
+    assert!(slack.sessions("W0ALICE").is_empty());
+    assert_eq!(slack.sessions("W3"), [301]);
+}

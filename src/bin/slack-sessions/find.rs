@@ -413,7 +413,7 @@ fn device(s: &ActiveSession) -> String {
 fn table_row(cells: &[&str; 6]) -> String {
     let c: Vec<String> = cells.iter().map(|c| printable(c)).collect();
     format!(
-        "{:<12} {:<12} {:>15}  {:<40} {:<39} {}",
+        "{:<12} {:<10} {:>14}  {:<40} {:<16} {}",
         c[0], c[1], c[2], c[3], c[4], c[5]
     )
 }

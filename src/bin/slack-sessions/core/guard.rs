@@ -44,11 +44,9 @@ impl Plan {
         self.always_ask || self.users > 1 || self.sessions.is_some_and(|s| s > 1)
     }
 
-    /// The estimated time: Slack lets a burst of about 20 through, then about 20 a
-    /// minute (Tier 2).
+    /// The estimated time at Tier 2's pace, about 20 calls a minute.
     pub(crate) fn estimate(&self) -> Duration {
-        let paced = self.calls.saturating_sub(TIER2_PER_MINUTE);
-        Duration::from_secs((paced * 60 / TIER2_PER_MINUTE) as u64)
+        Duration::from_secs((self.calls * 60 / TIER2_PER_MINUTE) as u64)
     }
 
     /// The plan, as lines for stderr; with `every_id`, every affected id, else a sample.
@@ -71,7 +69,7 @@ impl Plan {
             format!("  touches: {} user(s){sessions}: {ids}", self.users),
             format!("  methods: {}", self.methods.join(", ")),
             format!(
-                "  calls: about {} (Tier 2, about {TIER2_PER_MINUTE} a minute): about {}",
+                "  calls: about {} (Tier 2, about {TIER2_PER_MINUTE} a minute): {}",
                 self.calls,
                 minutes(self.estimate())
             ),
@@ -85,7 +83,7 @@ fn minutes(d: Duration) -> String {
     if d < Duration::from_secs(60) {
         "under a minute".to_owned()
     } else {
-        format!("{:.0} min", d.as_secs_f64() / 60.0)
+        format!("about {:.0} min", d.as_secs_f64() / 60.0)
     }
 }
 
