@@ -215,7 +215,7 @@ impl SessionFilter {
         if let Some(limit) = &self.client_older_than {
             let version = latest(|d| d.slack_client_version.as_ref())
                 .and_then(|v| v.parse::<ClientVersion>().ok());
-            if !version.is_some_and(|v| v < *limit) {
+            if version.is_none_or(|v| v >= *limit) {
                 return false;
             }
         }

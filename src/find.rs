@@ -219,7 +219,10 @@ fn walk_all<T: Transport, R: Paginated>(
         let answer = match result {
             Ok(a) => a,
             Err(Error::Api(e)) => match R::empty_page_on(&e) {
-                Some(empty) => return Ok(page(empty)),
+                Some(empty) => {
+                    page(empty);
+                    return Ok(());
+                }
                 None => return Err(Error::Api(e)),
             },
             Err(e) => return Err(e),

@@ -14,6 +14,11 @@
 //! [`LookupByEmailRequest`], [`AuthTestRequest`]). [`ClientBuilder::on_wait`] tells a
 //! program every wait between attempts.
 //!
+//! For incident response, [`Client::find_sessions`] finds the sessions a
+//! [`SessionFilter`] matches (a user on every workspace, address ranges, OS, device,
+//! client version) by the cheapest calls, and [`Client::await_gone`] proves sessions have
+//! left the session list after a write.
+//!
 //! ```
 //! use slack_sessions::{Client, FakeTransport, ResetRequest};
 //!

@@ -229,6 +229,8 @@ fn bad_filters_are_refused_before_any_call() {
             "--report and --yes go with",
         ),
         (vec!["find", "--bulk"], "--reset"),
+        (vec!["find", "--user", "W 1"], "--user \"W 1\" contains"),
+        (vec!["find", "--team", ""], "--team \"\" is empty"),
     ] {
         let (code, _, err) = run(&slack, &args);
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -254,6 +256,14 @@ fn invalidate_needs_yes_without_a_terminal_and_the_dry_run_writes_nothing() {
     );
     assert!(err.contains("confirm it with --yes"), "{err}");
     assert!(err.contains("Nothing was written"), "{err}");
+    assert_eq!(writes(&slack), 0);
+    let (code, out, _) = run(&slack, &["--json", args[0], args[1], args[2], args[3]]);
+    assert_eq!(code, 2);
+    let o = &json_lines(&out)[0];
+    assert_eq!(
+        (o["ok"].as_bool(), o["error"].as_str()),
+        (Some(false), Some("confirmation_required"))
+    );
     assert_eq!(writes(&slack), 0);
 
     let (code, out, err) = run(&slack, &["--dry-run", args[0], args[1], args[2], args[3]]);
@@ -701,17 +711,18 @@ fn the_readme_walkthrough_runs_as_written() {
             let parts: Vec<&str> = want.split('…').collect();
             let found = lines.iter().any(|got| {
                 let mut rest = *got;
-                parts.iter().enumerate().all(|(i, p)| {
-                    match rest.find(p) {
-                        Some(at) if i > 0 || at == 0 => {
-                            rest = &rest[at + p.len()..];
-                            true
-                        }
-                        _ => false,
+                parts.iter().enumerate().all(|(i, p)| match rest.find(p) {
+                    Some(at) if i > 0 || at == 0 => {
+                        rest = &rest[at + p.len()..];
+                        true
                     }
+                    _ => false,
                 }) && (parts.len() > 1 || *got == want.as_str())
             });
-            assert!(found, "{cmd}: the README shows\n{want}\nbut it printed\n{printed}");
+            assert!(
+                found,
+                "{cmd}: the README shows\n{want}\nbut it printed\n{printed}"
+            );
         }
     }
     // And the proof holds: the attacker's sessions are gone, Alice is logged out.

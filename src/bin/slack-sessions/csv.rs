@@ -106,6 +106,10 @@ impl Column {
     }
 }
 
+/// What [`column`] picked: the header cell (if row 1 is a header), each later row's
+/// number and cell (`None` when the row is too short), and the column's name for errors.
+pub(crate) type Picked = (Option<String>, Vec<(usize, Option<String>)>, String);
+
 /// The cells of `column` (1-based index, the header's name) with their row numbers,
 /// rows after the header. With an index, row 1 is taken as a header only when `is_value`
 /// says its cell is not a value; `Ok((header, cells))`.
@@ -113,7 +117,7 @@ pub(crate) fn column(
     rows: &[Row],
     column: &Column,
     is_value: impl Fn(&str) -> bool,
-) -> Result<(Option<String>, Vec<(usize, Option<String>)>, String), String> {
+) -> Result<Picked, String> {
     let Some((_, header)) = rows.first() else {
         return Ok((None, Vec::new(), String::new()));
     };

@@ -125,6 +125,18 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         )
         .with_error(json::code::NO_TOKEN));
     }
+    // Ids are checked before any call (an email address is looked up by the walk).
+    if let Some(u) = args.user.as_deref().filter(|u| !u.contains('@')) {
+        slack_sessions::ResetRequest::new(u)
+            .validate()
+            .map_err(|e| Failure::usage(format!("--user {u:?} {}", e.reason())))?;
+    }
+    if let Some(t) = &args.team {
+        ListRequest::new()
+            .user_in_team("W1", t.as_str())
+            .validate()
+            .map_err(|e| Failure::usage(format!("--team {t:?} {}", e.reason())))?;
+    }
     let filter = filter(args);
     let progress = args.reset.then(|| Progress::start(0));
     let client = match &progress {
@@ -567,7 +579,7 @@ fn invalidate(
             "scope": "session",
             "method": InvalidateRequest::NAME,
             "verified": false,
-            "error": error.map(|e| json::error_code(e)),
+            "error": error.map(json::error_code),
             "request_id": request_id,
             "attempts": attempts,
         });

@@ -105,7 +105,8 @@ pub(crate) fn confirm(plan: &Plan, yes: bool) -> Result<(), Failure> {
             "this write touches {} user(s){}; with no terminal to ask on, confirm it with --yes (or look first with --dry-run). Nothing was written",
             plan.users,
             plan.sessions.map_or_else(String::new, |s| format!(" and {s} session(s)")),
-        )));
+        ))
+        .with_error(super::json::code::CONFIRMATION_REQUIRED));
     }
     let mut err = std::io::stderr().lock();
     let _ = write!(
@@ -124,5 +125,6 @@ pub(crate) fn confirm(plan: &Plan, yes: bool) -> Result<(), Failure> {
     Err(Failure::usage(format!(
         "not confirmed (the answer was {answer:?}, not {} or yes): nothing was written",
         plan.users
-    )))
+    ))
+    .with_error(super::json::code::CONFIRMATION_REQUIRED))
 }

@@ -42,6 +42,9 @@ pub(crate) mod code {
     pub(crate) const NO_ERROR_CODE: &str = "no_error_code";
     /// A run that did not finish everything it was given (the message says what is left).
     pub(crate) const INCOMPLETE: &str = "incomplete";
+    /// A write that touches many was not confirmed: no terminal to ask on and no
+    /// `--yes`, or a different answer typed. Nothing was written.
+    pub(crate) const CONFIRMATION_REQUIRED: &str = "confirmation_required";
     /// The write was made, but the sessions it targeted were still listed at the
     /// verification deadline (`--verify`).
     pub(crate) const NOT_VERIFIED: &str = "not_verified";
