@@ -1365,6 +1365,7 @@ fn a_user_always_rate_limited_is_given_up_on_in_time_and_the_wait_lines_say_when
             "0",
             "--json",
             "reset-many",
+            "--yes",
             "--max-wait-per-user",
             "2.5",
             "-",

@@ -538,8 +538,11 @@ mod cli {
                 vec!["--json", "list"],
                 vec!["list"],
                 vec!["--json", "invalidate", "--user", "W1", "--session", "7"],
-                vec!["reset-many", "--report", report, "-"],
-                vec!["--json", "reset-many", "-"],
+                vec!["reset-many", "--yes", "--report", report, "-"],
+                vec!["--json", "reset-many", "--yes", "-"],
+                vec!["find", "--ip", "0.0.0.0/0"],
+                vec!["--json", "find", "--user", "W1", "--invalidate", "--yes"],
+                vec!["reset", "W1", "--verify"],
             ] {
                 let out = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
                     .args(["--retries", "0"])
@@ -552,7 +555,8 @@ mod cli {
                     .spawn()
                     .and_then(|mut child| {
                         use std::io::Write;
-                        child.stdin.take().unwrap().write_all(b"W1\nW2\n")?;
+                        // A command that reads no stdin may be gone before this write.
+                        let _ = child.stdin.take().unwrap().write_all(b"W1\nW2\n");
                         child.wait_with_output()
                     })
                     .unwrap();
@@ -572,6 +576,6 @@ mod cli {
             checked += 1;
         }
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(checked, 4 * (7 * 2 + 1));
+        assert_eq!(checked, 4 * (10 * 2 + 1));
     }
 }

@@ -176,7 +176,8 @@ mod tests {
             "row 5 was blank"
         );
         assert_eq!(rows("a\n").len(), 1);
-        assert_eq!(rows("\"\"").len(), 1, "one empty quoted field is a row");
+        assert!(rows("\"\"\n").is_empty(), "one empty field is a blank row");
+        assert_eq!(rows("\"\",x").len(), 1);
     }
 
     #[test]
