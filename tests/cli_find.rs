@@ -370,6 +370,32 @@ fn reset_logs_out_the_users_holding_matches_through_reset_manys_engine() {
     assert_eq!(slack.resets("W1"), 0);
     assert!(err.contains("plan: log out 1 user(s)"), "{err}");
 
+    // Resumable from its report, like reset-many: a user it shows done is skipped.
+    let report = temp("reset-report.jsonl", "");
+    std::fs::write(
+        &report,
+        concat!(
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":false,"error":null,"request_id":"req-1","attempts":1}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = run(
+        &slack,
+        &[
+            "find",
+            "--ip",
+            "2001:db8:bad::/48",
+            "--reset",
+            "--yes",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("skipped 1 already done"), "{err}");
+    assert_eq!(slack.resets("W1"), 0);
+
     // --bulk: resetBulk, verified by reset-many's bulk engine.
     let (code, out, err) = run(
         &slack,
@@ -410,6 +436,19 @@ fn reset_and_invalidate_verify_exit_0_only_when_the_sessions_are_gone() {
         (o["ok"].as_bool(), o["verified"].as_bool()),
         (Some(true), Some(true))
     );
+    // A session that is not listed is said to be so; Slack's answer decides the rest.
+    let (code, _, err) = run(
+        &slack,
+        &["invalidate", "--user", "W1", "--session", "999", "--verify"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "session 999 of W1 is not in the session list before the call (workspaces checked: T1)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("session_not_found"), "{err}");
 
     slack.with(|s| {
         s.noop.insert("admin.users.session.reset".into());

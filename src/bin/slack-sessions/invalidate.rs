@@ -44,10 +44,29 @@ pub(crate) fn run(args: &InvalidateArgs, global: &Global) -> Result<(), Failure>
         request = request.team(team.clone());
     }
     if args.verify && !global.dry_run {
-        let watched: Vec<_> = prove::snapshot(&client, &user_id, args.team_id.as_deref())?
-            .into_iter()
+        let listed = prove::snapshot(&client, &user_id, args.team_id.as_deref())?;
+        let mut watched: Vec<_> = listed
+            .iter()
             .filter(|s| s.session_id == args.session_id)
+            .cloned()
             .collect();
+        if watched.is_empty() {
+            // Not listed before the call: watch it wherever the user holds sessions (or
+            // on --team), so an answer of ok is still checked rather than taken on trust.
+            let mut teams: Vec<String> = listed.iter().map(|s| s.team_id.clone()).collect();
+            teams.extend(args.team_id.clone());
+            teams.sort();
+            teams.dedup();
+            core::say(&format!(
+                "session {} of {user_id} is not in the session list before the call (workspaces checked: {})",
+                args.session_id,
+                if teams.is_empty() { "none with sessions".to_owned() } else { teams.join(", ") }
+            ));
+            watched = teams
+                .into_iter()
+                .map(|t| slack_sessions::SessionRef::new(user_id.clone(), t, args.session_id))
+                .collect();
+        }
         return prove::call_verified(
             &client,
             &request,
