@@ -138,11 +138,7 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
             .map_err(|e| Failure::usage(format!("--team {t:?} {}", e.reason())))?;
     }
     let filter = filter(args);
-    let progress = args.reset.then(|| Progress::start(0));
-    let client = match &progress {
-        Some(p) => core::client(global, p.on_wait())?,
-        None => core::simple_client(global)?,
-    };
+    let client = core::simple_client(global)?;
     let acting = args.invalidate || args.reset;
     let output = Output::new(args, global);
     if !acting {
@@ -177,7 +173,7 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         return Ok(());
     }
     let gone = gone_options(args.verify_deadline);
-    let Some(progress) = progress else {
+    if args.invalidate {
         return invalidate(
             args,
             global,
@@ -186,7 +182,7 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
             &whole,
             (!args.no_verify).then_some(gone),
         );
-    };
+    }
     {
         let mut users = Vec::new();
         let mut seen = HashSet::new();
@@ -213,6 +209,9 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
             ids: users.clone(),
             ..core::Resolved::default()
         };
+        // The run gets reset-many's progress line (and its words for waits) from here on.
+        let progress = Progress::start(0);
+        let client = core::client(global, progress.on_wait())?;
         reset_many::reset_users(
             &reset_args,
             global,
