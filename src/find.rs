@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::bulk::{Patience, Patient};
 use crate::client::Client;
-use crate::error::{Error, InvalidRequest};
+use crate::error::{Error, ErrorCode, InvalidRequest};
 use crate::filter::SessionFilter;
 use crate::method::{Paginated, SlackMethod};
 use crate::methods::admin_users_list::AdminUsersListRequest;
@@ -56,8 +56,11 @@ pub enum FindStrategy {
 ///   address, an OS or a version can only be matched by reading every session.
 ///
 /// Sessions are yielded page by page: no more than one page of the org is held at a
-/// time. Rate limits are waited out (never skipped); any other error is yielded once as
-/// an `Err` and ends the iterator, so a failed walk is never mistaken for a complete one.
+/// time (and the ids of the matches yielded). Rate limits are waited out (never
+/// skipped); a cursor Slack stops honouring mid-walk (`invalid_cursor`: it expired while
+/// the list changed) starts that walk over, twice at most, without yielding a match
+/// twice; any other error is yielded once as an `Err` and ends the iterator, so a failed
+/// walk is never mistaken for a complete one.
 #[must_use = "iterators do nothing unless consumed"]
 pub struct FindSessions<'a, T> {
     client: &'a Client<T>,
@@ -69,15 +72,35 @@ pub struct FindSessions<'a, T> {
     ready: VecDeque<ActiveSession>,
     calls: BTreeMap<&'static str, u32>,
     totals: Option<HashMap<String, u32>>,
+    /// The matches yielded so far (user, session id), so a walk that starts over does
+    /// not yield one twice. Matches only: never the whole org.
+    yielded: HashSet<(String, u64)>,
     done: bool,
 }
 
 /// The walk under way: the next page's request, the cursors seen, pages fetched.
 struct Walk {
+    first: ListRequest,
     next: ListRequest,
     seen: HashSet<String>,
     pages: usize,
+    restarts: u32,
 }
+
+impl Walk {
+    fn new(first: ListRequest) -> Self {
+        Walk {
+            next: first.clone(),
+            first,
+            seen: HashSet::new(),
+            pages: 0,
+            restarts: 0,
+        }
+    }
+}
+
+/// How many times a walk starts over when Slack stops honouring its cursor.
+const MAX_RESTARTS: u32 = 2;
 
 impl<T: Transport> Client<T> {
     /// The sessions `filter` matches, found by the cheapest calls and yielded as the walk
@@ -113,6 +136,7 @@ impl<T: Transport> Client<T> {
             ready: VecDeque::new(),
             calls: BTreeMap::new(),
             totals: None,
+            yielded: HashSet::new(),
             done: false,
         }
     }
@@ -257,7 +281,8 @@ impl<T: Transport> FindSessions<'_, T> {
     /// How many sessions of `user` the walk has listed, matched or not (with
     /// [`count_every_session`](Self::count_every_session)); when the walk is over and
     /// this equals the user's matches, all their sessions matched and one
-    /// `admin.users.session.reset` would end them all.
+    /// `admin.users.session.reset` would end them all. `None` after a walk started over
+    /// (the counts would be wrong).
     pub fn sessions_seen(&self, user: &str) -> Option<u32> {
         self.totals.as_ref()?.get(user).copied()
     }
@@ -363,11 +388,7 @@ impl<T: Transport> FindSessions<'_, T> {
         let mut walk = match self.walk.take() {
             Some(w) => w,
             None => match self.walks.pop_front() {
-                Some(first) => Walk {
-                    next: first,
-                    seen: HashSet::new(),
-                    pages: 0,
-                },
+                Some(first) => Walk::new(first),
                 None => {
                     self.done = true;
                     return Ok(());
@@ -378,6 +399,28 @@ impl<T: Transport> FindSessions<'_, T> {
         let answer = match self.send(&walk.next) {
             Ok(a) => a,
             Err(Error::Api(e)) if ListRequest::empty_page_on(&e).is_some() => return Ok(()),
+            // The cursor expired while the list changed: start this walk over. Matches
+            // already yielded are not yielded again; the per-user totals can no longer be
+            // trusted, so they are dropped.
+            Err(Error::Api(e))
+                if e.code() == &ErrorCode::InvalidCursor
+                    && walk.pages > 1
+                    && walk.restarts < MAX_RESTARTS =>
+            {
+                log::info!(
+                    target: "slack_sessions",
+                    "{} answered invalid_cursor on page {}; starting the walk over",
+                    ListRequest::NAME,
+                    walk.pages
+                );
+                self.totals = None;
+                let restarts = walk.restarts + 1;
+                self.walk = Some(Walk {
+                    restarts,
+                    ..Walk::new(walk.first)
+                });
+                return Ok(());
+            }
             Err(e) => return Err(e),
         };
         let next = follow(
@@ -391,7 +434,7 @@ impl<T: Transport> FindSessions<'_, T> {
             if let Some(t) = &mut self.totals {
                 *t.entry(s.user_id.clone()).or_default() += 1;
             }
-            if self.filter.matches(&s) {
+            if self.filter.matches(&s) && self.yielded.insert((s.user_id.clone(), s.session_id)) {
                 self.ready.push_back(s);
             }
         }

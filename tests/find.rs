@@ -256,6 +256,29 @@ fn the_walk_streams_page_by_page() {
 }
 
 #[test]
+fn an_expired_cursor_starts_the_walk_over_without_yielding_twice() {
+    let slack = FakeSlack::start(1_200);
+    let c = client(&slack);
+    let mut found = c
+        .find_sessions(&SessionFilter::new())
+        .count_every_session(true);
+    let first = found.next().unwrap().unwrap();
+    // The second page's cursor has expired: Slack says so once.
+    slack.misbehave(support::slack::slack_error("invalid_cursor"));
+    let mut ids: Vec<u64> = vec![first.session_id];
+    ids.extend(found.by_ref().map(|s| s.unwrap().session_id));
+    let unique: std::collections::HashSet<u64> = ids.iter().copied().collect();
+    assert_eq!(
+        (ids.len(), unique.len()),
+        (2_401, 2_401),
+        "each session once"
+    );
+    // 1 page, the refused one (not counted past auth), then the 3 pages again.
+    assert_eq!(slack.calls("admin.users.session.list"), 4);
+    assert_eq!(found.sessions_seen("W1"), None, "the counts are dropped");
+}
+
+#[test]
 fn a_failed_page_ends_the_walk_with_the_error() {
     let slack = FakeSlack::start(1_200);
     let c = client(&slack);
