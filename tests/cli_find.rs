@@ -613,7 +613,7 @@ while True:
         os.write(fd, answer.encode() + b"\n"); answered = True
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(seen.decode("utf-8", "replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
+sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
 "#;
     let mut argv = vec![env!("CARGO_BIN_EXE_slack-sessions").to_owned()];
     argv.extend(args.iter().map(|a| (*a).to_owned()));

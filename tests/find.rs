@@ -316,7 +316,10 @@ fn await_gone_proves_an_invalidate_and_names_what_is_left() {
         gone.still_active,
         watched.iter().rev().cloned().collect::<Vec<_>>()
     );
-    assert!(gone.rounds >= 2, "{gone:?}");
+    assert!(
+        gone.rounds >= 1 && gone.calls == 2 * gone.rounds,
+        "{gone:?}"
+    );
 
     slack.with(|s| {
         s.users
@@ -372,8 +375,8 @@ fn org_walk_cost_at(n_users: u32, per_window: u32) -> (u32, usize, Duration) {
 fn an_org_walk_costs_one_call_per_thousand_sessions() {
     let (calls, found, _) = org_walk_cost(5_000);
     assert_eq!((calls, found), (10, 1), "10,000 sessions");
-    // Rate limited on the way (8 calls a 2-second window): waited out, nothing lost.
-    let (calls, found, _) = org_walk_cost_at(5_000, 8);
+    // Rate limited on the way (5 calls a 2-second window): waited out, nothing lost.
+    let (calls, found, _) = org_walk_cost_at(5_000, 5);
     assert_eq!((calls, found), (10, 1));
 }
 
