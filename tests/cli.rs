@@ -421,7 +421,7 @@ fn reset_many_reports_one_json_line_per_user() {
     let first = stdout.lines().next().unwrap();
     assert!(
         first.starts_with(
-            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":false,"error":null,"request_id":"req-"#
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":null,"error":null,"request_id":"req-"#
         ),
         "{first}"
     );

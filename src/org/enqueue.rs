@@ -42,8 +42,11 @@ impl<T: Transport> ResetVerified<'_, T> {
                 }
             }
             let request_id = result.ok().flatten();
+            // Every attempt of the chunk's call carried each of its users.
+            let attempts = self.last_attempts;
             for user in chunk {
-                self.calls.insert(user.clone(), (request_id.clone(), 1));
+                self.calls
+                    .insert(user.clone(), (request_id.clone(), attempts));
                 if failed.contains(&user) {
                     self.fallback.push_back(user);
                 } else {

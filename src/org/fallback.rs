@@ -15,9 +15,10 @@ impl<T: Transport> ResetVerified<'_, T> {
                 self.options.web_only,
             );
             let result = self.send(&request);
-            let (request_id, calls) = match &result {
-                Ok(a) => (a.meta.request_id().map(str::to_owned), a.meta.attempts()),
-                Err(e) => (e.request_id().map(str::to_owned), e.attempts()),
+            let calls = self.last_attempts;
+            let request_id = match &result {
+                Ok(a) => a.meta.request_id().map(str::to_owned),
+                Err(e) => e.request_id().map(str::to_owned),
             };
             let before = self.calls.get(&user).map_or(0, |c| c.1);
             self.calls

@@ -157,6 +157,8 @@ pub struct ResetVerified<'a, T> {
     stopped: Option<String>,
     /// Calls made, by method, for the run's report.
     calls_by_method: HashMap<&'static str, u32>,
+    /// Attempts the last [`send`](Self::send) made (its waited-out 429s included).
+    last_attempts: u32,
     last_walk_pages: usize,
     /// Where the next sample of pending users starts.
     sample_at: usize,
@@ -194,6 +196,7 @@ impl<T: Transport> Client<T> {
             finished: HashSet::new(),
             stopped: None,
             calls_by_method: HashMap::new(),
+            last_attempts: 0,
             last_walk_pages: 1,
             sample_at: 0,
         }
@@ -228,6 +231,7 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
             || {},
         );
         *self.calls_by_method.entry(R::NAME).or_default() += attempts;
+        self.last_attempts = attempts;
         result
     }
 

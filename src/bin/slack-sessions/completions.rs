@@ -17,7 +17,7 @@ pub(crate) struct CompletionsArgs {
 }
 
 pub(crate) fn run(args: &CompletionsArgs) -> Result<(), Failure> {
-    core::print(&script(args.shell))
+    core::print_listing(&script(args.shell)).map(|_| ())
 }
 
 /// The completion script for `shell`, with clap_complete's bash bug worked around.

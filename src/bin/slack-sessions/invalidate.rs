@@ -24,7 +24,7 @@ pub(crate) struct InvalidateArgs {
     #[arg(long = "team", value_name = "TEAM_ID")]
     team_id: Option<String>,
     /// The session's id (an integer, from `slack-sessions list`).
-    #[arg(long = "session", value_name = "SESSION_ID", required = true)]
+    #[arg(long = "session", value_name = "SESSION_ID", required = true, value_parser = parse_session_id)]
     session_id: u64,
     /// Prove it: list the user's sessions (on --team, or every workspace they are in)
     /// until the session is gone or --verify-deadline passes; exit 1 if it is still active.
@@ -93,4 +93,13 @@ pub(crate) fn run(args: &InvalidateArgs, global: &Global) -> Result<(), Failure>
             "session_id": args.session_id,
         }),
     )
+}
+
+/// A session id as `list` shows it: a whole number (e.g. 1112275520242).
+fn parse_session_id(text: &str) -> Result<u64, String> {
+    text.trim().parse().map_err(|_| {
+        format!(
+            "{text:?} is not a session id: a session id is a whole number such as 1112275520242, as `slack-sessions list` shows it in SESSION_ID"
+        )
+    })
 }

@@ -48,17 +48,21 @@ pub(crate) fn run(args: &ListArgs, global: &Global) -> Result<(), Failure> {
             serde_json::json!({}),
         );
     }
-    if !global.json {
-        core::print(&format!(
-            "{:<12} {:<12} {:>20}  {:<32} RECENT IP",
-            "USER", "TEAM", "SESSION_ID", "CREATED ON"
-        ))?;
-    }
     let mut count = 0;
     for page in client.pages(&request) {
         let page = page?;
         for s in &page.active_sessions {
             count += 1;
+            // The header only above a first row: an empty list prints nothing on stdout.
+            if count == 1 && !global.json {
+                let header = format!(
+                    "{:<12} {:<12} {:>20}  {:<32} RECENT IP",
+                    "USER", "TEAM", "SESSION_ID", "CREATED ON"
+                );
+                if !core::print_listing(&header)? {
+                    return Ok(());
+                }
+            }
             let line = if global.json {
                 json::Object::ok()
                     .field("user_id", &s.user_id)
@@ -93,7 +97,9 @@ pub(crate) fn run(args: &ListArgs, global: &Global) -> Result<(), Failure> {
                     s.user_id, s.team_id, s.session_id, device
                 )
             };
-            core::print(&line)?;
+            if !core::print_listing(&line)? {
+                return Ok(());
+            }
         }
     }
     if count == 0 {

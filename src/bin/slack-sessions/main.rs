@@ -69,7 +69,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::from(core::exit::OK),
-        Err(failure) => {
+        Err(mut failure) => {
+            core::add_hints(&mut failure, &cli.global);
             if cli.global.json && !failure.shown {
                 // Nowhere left to say it if stdout is gone: the exit code and stderr say it.
                 let _ = json::Object::from_failure(&failure).print();

@@ -32,8 +32,9 @@ pub(crate) struct Line<'a> {
     pub(crate) method: &'static str,
     /// `single` or `bulk`.
     pub(crate) how: &'static str,
-    /// Whether the session list showed the user's sessions gone afterwards.
-    pub(crate) verified: bool,
+    /// Whether the session list showed the user's sessions gone afterwards; `None`
+    /// (`null`) when nothing was checked (a run without `--bulk`).
+    pub(crate) verified: Option<bool>,
     /// The error code (Slack's, or a local one), when not ok.
     pub(crate) error: Option<String>,
     /// What went wrong, in words, when not ok.

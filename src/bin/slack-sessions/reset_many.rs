@@ -306,7 +306,7 @@ pub(crate) fn reset_users(
         progress.calling(run.next_user().as_deref());
         let Some(outcome) = run.next() else { break };
         finished += 1;
-        let line = outcome_line(&outcome, scope);
+        let line = outcome_line(&outcome, scope, args.bulk);
         let written = match &mut report {
             Some(file) => file
                 .append(&line)
@@ -616,7 +616,7 @@ fn dry_run(
     Ok(())
 }
 
-pub(crate) fn outcome_line(o: &ResetOutcome, scope: Scope) -> String {
+pub(crate) fn outcome_line(o: &ResetOutcome, scope: Scope, checked: bool) -> String {
     Line {
         user_id: &o.user_id,
         ok: o.is_ok(),
@@ -626,7 +626,7 @@ pub(crate) fn outcome_line(o: &ResetOutcome, scope: Scope) -> String {
             _ => report::METHOD,
         },
         how: o.how.as_str(),
-        verified: o.verified,
+        verified: checked.then_some(o.verified),
         error: o
             .result
             .as_ref()

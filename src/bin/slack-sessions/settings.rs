@@ -78,7 +78,9 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
                         .map_or("-".to_owned(), |q| q.to_string());
                     format!("{}\tduration={duration}\tquit_on_close={quit}", s.user_id)
                 };
-                core::print(&line)?;
+                if !core::print_listing(&line)? {
+                    return Ok(());
+                }
             }
             for u in &answer.response.no_settings_applied {
                 let line = if global.json {
@@ -89,7 +91,9 @@ pub(crate) fn run(command: &SettingsCommand, global: &Global) -> Result<(), Fail
                 } else {
                     format!("{u}\t(no settings of their own: the org's defaults apply)")
                 };
-                core::print(&line)?;
+                if !core::print_listing(&line)? {
+                    return Ok(());
+                }
             }
             Ok(())
         }

@@ -86,7 +86,16 @@ impl From<Error> for Failure {
             Error::InvalidRequest(_) | Error::Config(_) => exit::USAGE,
             _ => exit::FAILED,
         };
-        Failure::new(code, describe(&error)).with_error(json::error_code(&error))
+        let error_code = json::error_code(&error);
+        let message = match &error {
+            // The library's words end "(nothing was sent)", but the lookups were sent:
+            // what matters to the responder is that nobody was reset.
+            Error::InvalidRequest(bad) if error_code == json::code::UNKNOWN_EMAIL => {
+                format!("email address(es) not found: {}", bad.reason())
+            }
+            _ => describe(&error),
+        };
+        Failure::new(code, message).with_error(error_code)
     }
 }
 
@@ -146,6 +155,21 @@ pub(crate) fn print(line: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::output(format!("could not write to stdout: {e}")))
 }
 
+/// Prints one line of a listing (`list`, `settings get`, a completion script), where
+/// nothing is at stake when the reader stops reading (`| head`): `Ok(false)` then,
+/// and the command ends quietly, as other Unix tools do. Any other failure is exit 3.
+pub(crate) fn print_listing(line: &str) -> Result<bool, Failure> {
+    let mut buf = String::with_capacity(line.len() + 1);
+    buf.push_str(line);
+    buf.push('\n');
+    let mut out = io::stdout().lock();
+    match out.write_all(buf.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(Failure::output(format!("could not write to stdout: {e}"))),
+    }
+}
+
 /// One line to stderr. If stderr itself is gone there is nowhere left to say so.
 pub(crate) fn say(line: &str) {
     let _ = writeln!(io::stderr().lock(), "slack-sessions: {line}");
@@ -180,14 +204,19 @@ pub(crate) fn client(
     on_wait: impl Fn(&Wait<'_>) + Send + Sync + 'static,
 ) -> Result<Client<UreqTransport>, Failure> {
     let token = match (&global.token, global.dry_run) {
-        (Some(t), _) => t.clone(),
+        (Some(t), _) if !t.is_empty() => t.clone(),
         // A dry run never sends; any well-formed placeholder lets the request be built.
-        (None, true) => "xoxp-dry-run".to_owned(),
+        (_, true) => "xoxp-dry-run".to_owned(),
+        (Some(_), false) => return Err(Failure::usage(
+            "the token is empty: SLACK_TOKEN (or --token) is set to nothing; set it to your user token (xoxp-...)",
+        )
+        .with_error(json::code::NO_TOKEN)),
         (None, false) => return Err(Failure::usage(
             "no token: set SLACK_TOKEN (or pass --token); try --dry-run to see the request first",
         )
         .with_error(json::code::NO_TOKEN)),
     };
+    check_token(&token)?;
     if !token.starts_with("xoxp-") && !global.dry_run {
         let kind = match token.get(..5) {
             Some("xoxb-") => "a bot token (xoxb-)",
@@ -217,6 +246,54 @@ pub(crate) fn client(
         builder = builder.proxy(p.clone());
     }
     Ok(builder.build()?)
+}
+
+/// Adds what a person most likely has to change to a failure's message: an `--api-url`
+/// without Slack's `/api/` path answers 404 to every method.
+pub(crate) fn add_hints(failure: &mut Failure, global: &Global) {
+    let no_api_path = !global.api_url.trim_end_matches('/').ends_with("/api");
+    if failure.error == json::code::HTTP_ERROR
+        && failure.message.contains("HTTP 404")
+        && no_api_path
+    {
+        failure.message.push_str(&format!(
+            "; --api-url {} has no /api/ path: Slack's methods live under it (e.g. {})",
+            global.api_url,
+            slack_sessions::DEFAULT_API_URL
+        ));
+    }
+}
+
+/// Refuses, before any call, a token pasted with what does not belong to it, saying
+/// what that is (never the token).
+fn check_token(token: &str) -> Result<(), Failure> {
+    let trimmed = token.trim();
+    let refuse = |why: String| Err(Failure::usage(why));
+    if trimmed.is_empty() {
+        return Err(Failure::usage(
+            "the token is only whitespace: set SLACK_TOKEN (or --token) to your user token (xoxp-...)",
+        )
+        .with_error(json::code::NO_TOKEN));
+    }
+    if trimmed.len() > 7 && trimmed[..7].eq_ignore_ascii_case("bearer ") {
+        return refuse(
+            "the token starts with \"Bearer \": give the token alone (xoxp-...); the Authorization header is added for you".to_owned(),
+        );
+    }
+    if trimmed != token {
+        let place = match (
+            token.starts_with(char::is_whitespace),
+            token.ends_with(char::is_whitespace),
+        ) {
+            (true, true) => "leading and trailing",
+            (true, false) => "leading",
+            _ => "trailing",
+        };
+        return refuse(format!(
+            "the token has {place} whitespace (a pasted space or newline?); remove it: a token starts with xox and has no spaces"
+        ));
+    }
+    Ok(())
 }
 
 /// The client for a single call: waits are said on stderr as they begin.
