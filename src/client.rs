@@ -888,8 +888,17 @@ fn api_error<R: SlackMethod>(
         method: R::NAME,
         code: ErrorCode::from_wire(&code),
         detail: Box::new(ApiDetail {
-            needed: env.needed.value.map(Cow::into_owned),
-            provided: env.provided.value.map(Cow::into_owned),
+            // An empty field says nothing: `None`, as if absent.
+            needed: env
+                .needed
+                .value
+                .filter(|v| !v.trim().is_empty())
+                .map(Cow::into_owned),
+            provided: env
+                .provided
+                .value
+                .filter(|v| !v.trim().is_empty())
+                .map(Cow::into_owned),
             meta,
         }),
     })

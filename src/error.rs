@@ -272,7 +272,11 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {}", self.method, self.code)?;
+        if self.code.as_str().trim().is_empty() {
+            write!(f, "{} failed with no error code", self.method)?;
+        } else {
+            write!(f, "{} failed: {}", self.method, self.code)?;
+        }
         if let Some(needed) = &self.detail.needed {
             write!(f, " (needed: {needed}")?;
             match &self.detail.provided {

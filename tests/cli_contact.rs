@@ -241,3 +241,54 @@ fn an_unknown_email_says_nothing_was_reset() {
         "a lookup was sent: {stderr}"
     );
 }
+
+#[test]
+fn an_odd_session_record_is_skipped_and_reported_not_fatal() {
+    let slack = FakeSlack::start(1);
+    slack.misbehave(support::Reply::json(
+        200,
+        r#"{"ok":true,"active_sessions":[{"user_id":"W1","team_id":"T1","session_id":null},{"user_id":"W1","team_id":"T1","session_id":7,"created":null,"recent":{"ip":null}}]}"#,
+    ));
+    let out = cli(&slack, TOKEN, &["list"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stdout.lines().count(),
+        2,
+        "header and the good session: {stdout}"
+    );
+    assert!(stdout.contains(" 7 "), "{stdout}");
+    assert!(stderr.contains("1 session record(s)"), "{stderr}");
+}
+
+#[test]
+fn a_null_email_or_flag_does_not_stop_an_org_walk() {
+    // auth.test, then one page of admin.users.list with nulls and a record without id.
+    let slack = FakeSlack::start(1);
+    slack.misbehave(support::Reply::json(
+        200,
+        r#"{"ok":true,"user_id":"W1","team_id":"T1","user":"me","team":"org"}"#,
+    ));
+    slack.misbehave(support::Reply::json(
+        200,
+        r#"{"ok":true,"users":[{"id":"W7","email":null,"is_admin":null,"is_bot":null},{"email":"x@example.com"},{"id":"W8","email":"w8@example.com","is_admin":false}]}"#,
+    ));
+    let out = cli(
+        &slack,
+        TOKEN,
+        &["--dry-run", "--json", "reset-many", "--all"],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let users: Vec<String> = text(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["user_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(users, ["W7", "W8"]);
+}

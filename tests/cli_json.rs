@@ -172,3 +172,106 @@ fn reset_many_lines_carry_a_code_and_a_message() {
         assert!(f["message"].is_string(), "{f}");
     }
 }
+
+#[test]
+fn every_failure_of_a_call_has_its_code() {
+    let slack = FakeSlack::start(1);
+    let cases: Vec<(Reply, &str)> = vec![
+        (
+            Reply::json(429, r#"{"ok":false,"error":"ratelimited"}"#)
+                .with_header("Retry-After", "0"),
+            "rate_limited",
+        ),
+        (Reply::json(502, "<html>bad gateway</html>"), "http_error"),
+        (Reply::json(200, r#"{"ok":tru"#), "invalid_response"),
+        (
+            Reply::json(200, r#"{"ok":false,"error":""}"#),
+            "no_error_code",
+        ),
+    ];
+    for (reply, want) in cases {
+        slack.misbehave(reply);
+        let (code, lines, stderr) = with_slack(&slack, &["--retries", "0", "reset", "W1"]);
+        assert_eq!(code, 1, "{want}: {stderr}");
+        let v = one_failure(&lines, &stderr);
+        assert_eq!(v["error"], want, "{v}");
+        if want == "no_error_code" {
+            let message = v["message"].as_str().unwrap();
+            assert!(message.contains("no error code"), "{message}");
+            assert!(!message.contains("needed"), "{message}");
+        }
+    }
+}
+
+#[test]
+fn a_run_that_leaves_users_says_incomplete_after_its_lines() {
+    let slack = FakeSlack::start(2);
+    let ids = std::env::temp_dir().join(format!("json-incomplete-{}.txt", std::process::id()));
+    std::fs::write(&ids, "W1\nW404\nW2\n").unwrap();
+    let (code, lines, stderr) = with_slack(&slack, &["reset-many", ids.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        lines.len(),
+        4,
+        "three user lines and the summary: {lines:?}"
+    );
+    assert_eq!(lines[1]["error"], "user_not_found");
+    assert_eq!(lines[3]["ok"], false);
+    assert_eq!(lines[3]["error"], "incomplete");
+}
+
+#[test]
+fn dry_runs_print_json() {
+    let slack = FakeSlack::start(1);
+    let (code, lines, _) = json_run(
+        &["--dry-run", "reset", "W1", "--mobile-only"],
+        &[("SLACK_API_URL", &slack.api_url())],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), 1);
+    let v = &lines[0];
+    assert_eq!(
+        (&v["ok"], &v["dry_run"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    assert_eq!(v["request"]["body"], "user_id=W1&mobile_only=true");
+    assert_eq!(v["request"]["method"], "POST");
+    assert!(slack.server.received().is_empty());
+}
+
+/// A report that cannot be written while stdout still works: the failure is printed as
+/// JSON (`output_failed`). The file size limit (with SIGXFSZ ignored, so the write fails
+/// instead of killing the process) makes the report unwritable mid-run.
+#[test]
+fn an_unwritable_report_is_output_failed() {
+    let slack = FakeSlack::start(40);
+    let dir = std::env::temp_dir().join(format!("json-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ids = dir.join("ids.txt");
+    let users: Vec<String> = (1..=40).map(|n| format!("W{n}")).collect();
+    std::fs::write(&ids, users.join("\n")).unwrap();
+    let report = dir.join("report.jsonl");
+    let _ = std::fs::remove_file(&report);
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 1; exec {} --json reset-many {} --report {}",
+        env!("CARGO_BIN_EXE_slack-sessions"),
+        ids.display(),
+        report.display()
+    );
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env("SLACK_TOKEN", TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let v = one_failure(&lines, &stderr);
+    assert_eq!(v["error"], "output_failed", "{v}");
+    assert!(v["message"].as_str().unwrap().contains("report"), "{v}");
+}

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidRequest;
 use crate::method::{check_id, Paginated, SlackMethod};
-use crate::methods::check_limit;
 use crate::methods::list::PageMetadata;
+use crate::methods::{check_limit, null_as_default};
 
 /// `admin.users.list`: the org's users (or one workspace's, with [`team`](Self::team)),
 /// with their email, owner and bot flags: what a whole-org logout needs to pick its
@@ -110,55 +110,92 @@ impl AdminUsersListRequest {
 }
 
 /// One page of `admin.users.list`.
+///
+/// A `null` where Slack's SDKs allow one (`email`, `is_admin`, …) decodes as empty or
+/// `false`; a record without an `id` is left out of [`users`](Self::users) and counted
+/// in [`skipped`](Self::skipped), never fatal to the page or the walk.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "RawAdminUsersListResponse")]
 #[non_exhaustive]
 pub struct AdminUsersListResponse {
     /// The users on this page.
-    #[serde(default)]
     pub users: Vec<AdminUser>,
     /// Where the next page starts; `None` or empty on the last page.
-    #[serde(default)]
     pub response_metadata: Option<PageMetadata>,
+    /// Records on this page without an `id`, left out of `users`.
+    pub skipped: usize,
+}
+
+#[derive(Deserialize)]
+struct RawAdminUsersListResponse {
+    #[serde(default)]
+    users: Vec<AdminUser>,
+    #[serde(default)]
+    response_metadata: Option<PageMetadata>,
+}
+
+impl From<RawAdminUsersListResponse> for AdminUsersListResponse {
+    fn from(raw: RawAdminUsersListResponse) -> Self {
+        let total = raw.users.len();
+        let users: Vec<AdminUser> = raw
+            .users
+            .into_iter()
+            .filter(|u| !u.id.trim().is_empty())
+            .collect();
+        let skipped = total - users.len();
+        if skipped > 0 {
+            log::warn!(
+                target: "slack_sessions",
+                "admin.users.list: {skipped} record(s) without an id skipped"
+            );
+        }
+        AdminUsersListResponse {
+            users,
+            response_metadata: raw.response_metadata,
+            skipped,
+        }
+    }
 }
 
 /// A user as `admin.users.list` describes them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct AdminUser {
-    /// The user's id.
+    /// The user's id (never empty in a decoded page: a record without one is skipped).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// Their email address (empty for some bots).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email: String,
     /// A workspace admin.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_admin: bool,
     /// A workspace owner.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_owner: bool,
     /// The primary owner, whose sessions only they themselves may reset.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_primary_owner: bool,
     /// A guest.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_restricted: bool,
     /// A single-channel guest.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_ultra_restricted: bool,
     /// A bot user (bots have no sessions to reset).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_bot: bool,
     /// Active (when Slack says).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_active: Option<bool>,
     /// Their username.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub username: Option<String>,
     /// Their full name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub full_name: Option<String>,
     /// The workspaces they belong to.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub workspaces: Vec<String>,
     /// Whether two-factor authentication is on (Slack sends it only to an org-level
     /// call: no `team_id`).
@@ -342,5 +379,28 @@ mod tests {
             .include_admins(false)
             .validate()
             .is_ok());
+    }
+
+    #[test]
+    fn nulls_decode_as_empty_and_a_record_without_id_is_skipped() {
+        let page: AdminUsersListResponse = serde_json::from_str(
+            r#"{"ok":true,"users":[
+                {"id":"W1","email":null,"is_admin":null,"is_owner":null,"is_primary_owner":null,
+                 "is_restricted":null,"is_ultra_restricted":null,"is_bot":null,"workspaces":null,
+                 "username":null},
+                {"email":"nobody@example.com","is_admin":false},
+                {"id":null,"email":"ghost@example.com"},
+                {"id":"W2","email":"w2@example.com","is_admin":true,"is_bot":false}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(page.skipped, 2);
+        let ids: Vec<&str> = page.users.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(ids, ["W1", "W2"]);
+        assert_eq!(
+            (page.users[0].email.as_str(), page.users[0].is_admin),
+            ("", false)
+        );
+        assert!(page.users[1].is_admin);
     }
 }

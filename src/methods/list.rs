@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::InvalidRequest;
 use crate::method::{check_id, Paginated, SlackMethod};
 use crate::methods::check_limit;
-use crate::methods::lenient_u64;
+use crate::methods::{lenient_opt_u64, lenient_u64, null_as_default};
 
 /// `admin.users.session.list`: lists active sessions, a page at a time. With no filter,
 /// every session in the org; narrow it to one user in one workspace with
@@ -87,15 +87,76 @@ impl ListRequest {
 }
 
 /// One page of `admin.users.session.list`.
+///
+/// A record that lacks what a session needs (a usable `session_id`) is left out of
+/// [`active_sessions`](Self::active_sessions) and counted in
+/// [`skipped`](Self::skipped), never fatal to the page or the walk; a `null` where Slack
+/// documents a value (`user_id`, `team_id`, `created`) decodes as empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "RawListResponse")]
 #[non_exhaustive]
 pub struct ListResponse {
     /// The sessions on this page.
-    #[serde(default)]
     pub active_sessions: Vec<ActiveSession>,
     /// Where the next page starts; `None` or empty on the last page.
-    #[serde(default)]
     pub response_metadata: Option<PageMetadata>,
+    /// Records on this page without a usable `session_id`, left out of
+    /// `active_sessions` (a session that cannot be named cannot be acted on).
+    pub skipped: usize,
+}
+
+/// The page as it arrives, every field of a session optional.
+#[derive(Deserialize)]
+struct RawListResponse {
+    #[serde(default)]
+    active_sessions: Vec<RawSession>,
+    #[serde(default)]
+    response_metadata: Option<PageMetadata>,
+}
+
+#[derive(Deserialize)]
+struct RawSession {
+    #[serde(default, deserialize_with = "null_as_default")]
+    user_id: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    team_id: String,
+    #[serde(default, with = "lenient_opt_u64")]
+    session_id: Option<u64>,
+    #[serde(default)]
+    created: Option<DeviceInfo>,
+    #[serde(default)]
+    recent: Option<DeviceInfo>,
+}
+
+impl From<RawListResponse> for ListResponse {
+    fn from(raw: RawListResponse) -> Self {
+        let total = raw.active_sessions.len();
+        let active_sessions: Vec<ActiveSession> = raw
+            .active_sessions
+            .into_iter()
+            .filter_map(|s| {
+                Some(ActiveSession {
+                    session_id: s.session_id?,
+                    user_id: s.user_id,
+                    team_id: s.team_id,
+                    created: s.created,
+                    recent: s.recent,
+                })
+            })
+            .collect();
+        let skipped = total - active_sessions.len();
+        if skipped > 0 {
+            log::warn!(
+                target: "slack_sessions",
+                "admin.users.session.list: {skipped} record(s) without a usable session_id skipped"
+            );
+        }
+        ListResponse {
+            active_sessions,
+            response_metadata: raw.response_metadata,
+            skipped,
+        }
+    }
 }
 
 /// `response_metadata` of a paginated answer.
@@ -235,5 +296,33 @@ mod tests {
         let last: ListResponse =
             serde_json::from_str(r#"{"ok":true,"active_sessions":[]}"#).unwrap();
         assert_eq!(ListRequest::next_cursor(&last), None);
+    }
+
+    #[test]
+    fn an_odd_record_is_skipped_and_counted_never_fatal_to_the_page() {
+        let page: ListResponse = serde_json::from_str(
+            r#"{"ok":true,"active_sessions":[
+                {"user_id":"W1","team_id":"T1","session_id":null,"created":{"ip":"1.2.3.4"}},
+                {"user_id":"W1","team_id":"T1"},
+                {"user_id":"W1","team_id":"T1","session_id":{"odd":true}},
+                {"user_id":null,"team_id":null,"session_id":"12","created":null},
+                {"user_id":"W2","team_id":"T1","session_id":13,"created":{"ip":null,"os":"iOS"},"recent":null}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(page.skipped, 3);
+        let ids: Vec<u64> = page.active_sessions.iter().map(|s| s.session_id).collect();
+        assert_eq!(ids, [12, 13]);
+        assert_eq!(page.active_sessions[0].user_id, "");
+        assert_eq!(page.active_sessions[0].created, None);
+        assert_eq!(
+            page.active_sessions[1]
+                .created
+                .as_ref()
+                .unwrap()
+                .os
+                .as_deref(),
+            Some("iOS")
+        );
     }
 }

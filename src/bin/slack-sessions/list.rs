@@ -49,8 +49,10 @@ pub(crate) fn run(args: &ListArgs, global: &Global) -> Result<(), Failure> {
         );
     }
     let mut count = 0;
+    let mut skipped = 0;
     for page in client.pages(&request) {
         let page = page?;
+        skipped += page.skipped;
         for s in &page.active_sessions {
             count += 1;
             // The header only above a first row: an empty list prints nothing on stdout.
@@ -101,6 +103,11 @@ pub(crate) fn run(args: &ListArgs, global: &Global) -> Result<(), Failure> {
                 return Ok(());
             }
         }
+    }
+    if skipped > 0 {
+        core::say(&format!(
+            "{skipped} session record(s) from Slack had no usable session_id and were skipped (a session without an id cannot be invalidated)"
+        ));
     }
     if count == 0 {
         core::say("no active sessions");
