@@ -75,7 +75,7 @@ fn an_empty_list_prints_nothing_on_stdout() {
 fn verified_is_null_when_nothing_was_checked() {
     let slack = FakeSlack::start(2);
     let ids = write_ids("verified", "W1\nW2\n");
-    let out = cli(&slack, TOKEN, &["reset-many", &ids]);
+    let out = cli(&slack, TOKEN, &["reset-many", &ids, "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     for line in text(&out.stdout).lines() {
         let v: Value = serde_json::from_str(line).unwrap();
@@ -87,6 +87,7 @@ fn verified_is_null_when_nothing_was_checked() {
         &[
             "reset-many",
             &ids,
+            "--yes",
             "--bulk",
             "--verify-interval",
             "0.2",
@@ -121,6 +122,7 @@ fn attempts_count_the_calls_sent_for_each_user() {
             "1",
             "reset-many",
             &ids,
+            "--yes",
             "--bulk",
             "--verify-interval",
             "0.2",

@@ -208,7 +208,7 @@ fn a_run_that_leaves_users_says_incomplete_after_its_lines() {
     let slack = FakeSlack::start(2);
     let ids = std::env::temp_dir().join(format!("json-incomplete-{}.txt", std::process::id()));
     std::fs::write(&ids, "W1\nW404\nW2\n").unwrap();
-    let (code, lines, stderr) = with_slack(&slack, &["reset-many", ids.to_str().unwrap()]);
+    let (code, lines, stderr) = with_slack(&slack, &["reset-many", ids.to_str().unwrap(), "--yes"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         lines.len(),
@@ -253,7 +253,7 @@ fn an_unwritable_report_is_output_failed() {
     let report = dir.join("report.jsonl");
     let _ = std::fs::remove_file(&report);
     let script = format!(
-        "trap '' XFSZ; ulimit -f 1; exec {} --json reset-many {} --report {}",
+        "trap '' XFSZ; ulimit -f 1; exec {} --json reset-many {} --yes --report {}",
         env!("CARGO_BIN_EXE_slack-sessions"),
         ids.display(),
         report.display()
