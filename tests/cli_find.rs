@@ -450,6 +450,15 @@ fn reset_and_invalidate_verify_exit_0_only_when_the_sessions_are_gone() {
     );
     assert!(err.contains("session_not_found"), "{err}");
 
+    // The stolen phone: only mobile sessions end, and only they are watched.
+    slack.with(|s| {
+        s.mobile.insert(401);
+    });
+    let (code, out, err) = run(&slack, &["reset", "W4", "--mobile-only", "--verify"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("verified: 1 session(s) gone"), "{out}");
+    assert_eq!(slack.sessions("W4"), [402], "the laptop stays logged in");
+
     slack.with(|s| {
         s.noop.insert("admin.users.session.reset".into());
         s.noop.insert("admin.users.session.invalidate".into());

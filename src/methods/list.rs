@@ -190,6 +190,28 @@ pub struct ActiveSession {
     pub recent: Option<DeviceInfo>,
 }
 
+impl ActiveSession {
+    /// Whether this is a mobile session (`Some(true)`: iOS, iPadOS, Android, an iPhone,
+    /// iPad or Pixel), a web or desktop one (`Some(false)`: macOS, Windows, Linux,
+    /// ChromeOS), or `None` when its device fields do not tell; read from `recent`, then
+    /// `created`. This is how [`Client::reset_verified`](crate::Client::reset_verified)
+    /// decides which sessions a mobile- or web-only reset must end, and a check after
+    /// one should watch the sessions it cannot tell too.
+    ///
+    /// ```
+    /// # use slack_sessions::{ActiveSession, ListResponse};
+    /// let page: ListResponse = serde_json::from_str(r#"{"active_sessions":[
+    ///     {"user_id":"W1","team_id":"T1","session_id":1,"created":{"os":"iOS"}},
+    ///     {"user_id":"W1","team_id":"T1","session_id":2,"created":{"os":"Windows"}},
+    ///     {"user_id":"W1","team_id":"T1","session_id":3}]}"#).unwrap();
+    /// let kinds: Vec<_> = page.active_sessions.iter().map(ActiveSession::is_mobile).collect();
+    /// assert_eq!(kinds, [Some(true), Some(false), None]);
+    /// ```
+    pub fn is_mobile(&self) -> Option<bool> {
+        crate::org::session_kind(self).map(|k| k == crate::org::SessionKind::Mobile)
+    }
+}
+
 /// Device details of a session, as Slack reports them; any may be missing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]

@@ -25,7 +25,8 @@ use crate::meta::WithMeta;
 use crate::method::SlackMethod;
 use crate::transport::Transport;
 
-use snapshot::{SessionKind, Watched};
+use snapshot::Watched;
+pub(crate) use snapshot::{session_kind, SessionKind};
 pub use targets::OrgTargets;
 
 /// Options of a [`Client::reset_verified`] run.

@@ -10,14 +10,14 @@ use super::{Phase, ResetVerified};
 
 /// A session's kind, as far as its device fields tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum SessionKind {
+pub(crate) enum SessionKind {
     Mobile,
     Web,
 }
 
 /// Mobile or web (desktop and browsers), from `recent` then `created`; `None` when the
 /// fields do not say.
-fn session_kind(s: &ActiveSession) -> Option<SessionKind> {
+pub(crate) fn session_kind(s: &ActiveSession) -> Option<SessionKind> {
     for device in [&s.recent, &s.created].into_iter().flatten() {
         let os = device.os.as_deref().unwrap_or("").to_ascii_lowercase();
         let hw = device

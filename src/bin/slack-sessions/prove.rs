@@ -3,7 +3,7 @@
 
 use slack_sessions::{Client, GoneOptions, SessionFilter, SessionRef, SlackMethod, UreqTransport};
 
-use crate::core::{self, json, Failure, Global};
+use crate::core::{self, json, Failure, Global, Scope};
 
 /// The user's sessions now (on `team`, or on every workspace they are in): what a write
 /// is then proven against. Read calls only.
@@ -12,13 +12,33 @@ pub(crate) fn snapshot(
     user_id: &str,
     team: Option<&str>,
 ) -> Result<Vec<SessionRef>, Failure> {
+    snapshot_of(client, user_id, team, Scope::All)
+}
+
+/// [`snapshot`], keeping only the sessions a reset of `scope` ends: for a mobile- or
+/// web-only reset, those of that kind and those whose device fields do not tell (they
+/// are watched rather than assumed gone), as `reset-many --bulk` does.
+pub(crate) fn snapshot_of(
+    client: &Client<UreqTransport>,
+    user_id: &str,
+    team: Option<&str>,
+    scope: Scope,
+) -> Result<Vec<SessionRef>, Failure> {
     let mut filter = SessionFilter::new().user(user_id);
     if let Some(t) = team {
         filter = filter.team(t);
     }
     let mut refs = Vec::new();
     for s in client.find_sessions(&filter) {
-        refs.push(SessionRef::from(&s?));
+        let s = s?;
+        let ended = match scope {
+            Scope::All => true,
+            Scope::Mobile => s.is_mobile() != Some(false),
+            Scope::Web => s.is_mobile() != Some(true),
+        };
+        if ended {
+            refs.push(SessionRef::from(&s));
+        }
     }
     Ok(refs)
 }

@@ -25,10 +25,10 @@ pub(crate) struct ResetArgs {
     #[arg(long)]
     web_only: bool,
     /// Prove it: list the user's sessions (on every workspace they are in) before the
-    /// reset, then until those are gone or --verify-deadline passes; exit 1 naming the
-    /// sessions still active. Every session is reset, so not with --mobile-only or
-    /// --web-only.
-    #[arg(long, conflicts_with_all = ["mobile_only", "web_only"])]
+    /// reset, then until those it ends are gone or --verify-deadline passes; exit 1
+    /// naming the sessions still active. With --mobile-only or --web-only, the sessions
+    /// of that kind are watched, and those whose device fields do not tell.
+    #[arg(long)]
     verify: bool,
     /// With --verify: how long the sessions get to leave the session list (default 120).
     #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, requires = "verify")]
@@ -42,7 +42,7 @@ pub(crate) fn run(args: &ResetArgs, global: &Global) -> Result<(), Failure> {
     let user_id = resolved.ids[0].clone();
     let request = ResetRequest::scoped(user_id.clone(), args.mobile_only, args.web_only);
     if args.verify && !global.dry_run {
-        let watched = prove::snapshot(&client, &user_id, None)?;
+        let watched = prove::snapshot_of(&client, &user_id, None, scope)?;
         return prove::call_verified(
             &client,
             &request,
