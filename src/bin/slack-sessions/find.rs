@@ -141,9 +141,6 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
     let client = core::simple_client(global)?;
     let acting = args.invalidate || args.reset;
     let output = Output::new(args, global);
-    if !acting {
-        output.header()?;
-    }
     let mut walk = client.find_sessions(&filter).count_every_session(acting);
     let mut matched: Vec<ActiveSession> = Vec::new();
     let mut by_user: BTreeMap<String, usize> = BTreeMap::new();
@@ -152,8 +149,9 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         *by_user.entry(session.user_id.clone()).or_default() += 1;
         if acting {
             matched.push(session);
-        } else {
-            output.row(&session)?;
+        } else if !output.row(&session)? {
+            // The reader went away (`| head`): nothing is at stake, end quietly.
+            return Ok(());
         }
     }
     say_what_was_read(&walk);
@@ -296,6 +294,8 @@ fn say_counts(by_user: &BTreeMap<String, usize>) {
 /// How the matches are printed: a table, CSV or JSON lines.
 struct Output {
     kind: Kind,
+    /// Whether the header is out (it goes above the first row only).
+    started: std::cell::Cell<bool>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -321,12 +321,15 @@ impl Output {
             (_, true) => Kind::Csv,
             _ => Kind::Table,
         };
-        Output { kind }
+        Output {
+            kind,
+            started: std::cell::Cell::new(false),
+        }
     }
 
-    fn header(&self) -> Result<(), Failure> {
+    fn header(&self) -> Result<bool, Failure> {
         match self.kind {
-            Kind::Table => core::print(&table_row(&[
+            Kind::Table => core::print_listing(&table_row(&[
                 "USER",
                 "TEAM",
                 "SESSION_ID",
@@ -334,19 +337,24 @@ impl Output {
                 "CREATED IP",
                 "RECENT IP",
             ])),
-            Kind::Csv => core::print(&COLUMNS.join(",")),
-            Kind::Json => Ok(()),
+            Kind::Csv => core::print_listing(&COLUMNS.join(",")),
+            Kind::Json => Ok(true),
         }
     }
 
-    fn row(&self, s: &ActiveSession) -> Result<(), Failure> {
+    /// Prints one match (the header first, above the first one); `Ok(false)` when the
+    /// reader has gone away.
+    fn row(&self, s: &ActiveSession) -> Result<bool, Failure> {
+        if !self.started.replace(true) && !self.header()? {
+            return Ok(false);
+        }
         let created_ip = ip(&s.created);
         let recent_ip = ip(&s.recent);
         let device = device(s);
         let id = s.session_id.to_string();
         match self.kind {
-            Kind::Json => session_json(s).print(),
-            Kind::Csv => core::print(
+            Kind::Json => core::print_listing(&session_json(s).line()),
+            Kind::Csv => core::print_listing(
                 &[
                     s.user_id.as_str(),
                     &s.team_id,
@@ -358,7 +366,7 @@ impl Output {
                 .map(csv_field)
                 .join(","),
             ),
-            Kind::Table => core::print(&table_row(&[
+            Kind::Table => core::print_listing(&table_row(&[
                 &s.user_id,
                 &s.team_id,
                 &id,
@@ -577,7 +585,8 @@ fn invalidate(
             "ok": ok,
             "scope": "session",
             "method": InvalidateRequest::NAME,
-            "verified": false,
+            // Nothing is checked yet: the check after the writes has lines of its own.
+            "verified": null,
             "error": error.map(json::error_code),
             "request_id": request_id,
             "attempts": attempts,
