@@ -772,6 +772,7 @@ pub(crate) fn decode<R: SlackMethod>(
     };
     let body = &body[..];
     let mut meta = ResponseMeta::from_headers(status, response.headers(), |v| answer.text(v));
+    meta.set_body_bytes(response.body().len());
     let envelope = serde_json::from_slice::<Envelope<'_>>(body);
 
     if status == StatusCode::TOO_MANY_REQUESTS {

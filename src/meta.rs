@@ -24,6 +24,8 @@ pub struct ResponseMeta {
     warnings: Vec<String>,
     messages: Vec<String>,
     attempts: u32,
+    /// Bytes of the answer's body, for bounds on what a walk reads.
+    body_bytes: usize,
 }
 
 impl ResponseMeta {
@@ -50,6 +52,7 @@ impl ResponseMeta {
             warnings: Vec::new(),
             messages: Vec::new(),
             attempts: 1,
+            body_bytes: 0,
         };
         for (name, value) in headers {
             let slot = if name == REQUEST_ID {
@@ -74,6 +77,15 @@ impl ResponseMeta {
 
     pub(crate) fn set_messages(&mut self, messages: Vec<String>) {
         self.messages = messages;
+    }
+
+    pub(crate) fn set_body_bytes(&mut self, bytes: usize) {
+        self.body_bytes = bytes;
+    }
+
+    /// Bytes of the answer's body.
+    pub(crate) fn body_bytes(&self) -> usize {
+        self.body_bytes
     }
 
     pub(crate) fn set_attempts(&mut self, attempts: u32) {

@@ -1,15 +1,13 @@
 //! Fetching pages for every phase: a whole walk of a list method riding out rate
 //! limits ([`every_page`]), the org's active sessions now, and one user's.
 
-use std::collections::HashSet;
-
 use crate::bulk::Patience;
 use crate::client::Client;
 use crate::error::{Error, ErrorCode};
 use crate::meta::WithMeta;
 use crate::method::{Paginated, SlackMethod};
 use crate::methods::list::{ActiveSession, ListRequest};
-use crate::paginate::{follow, DEFAULT_MAX_PAGES};
+use crate::paginate::{Walk, DEFAULT_MAX_KEPT_BYTES, DEFAULT_MAX_PAGES};
 use crate::transport::Transport;
 
 use super::ResetVerified;
@@ -24,7 +22,7 @@ pub(super) fn every_page<R: Paginated>(
 ) -> Result<Vec<R::Response>, Error> {
     let mut pages = Vec::new();
     let mut request = first;
-    let mut seen = HashSet::new();
+    let mut walk = Walk::new(DEFAULT_MAX_PAGES, Some(DEFAULT_MAX_KEPT_BYTES));
     loop {
         let answer = match fetch(&request) {
             Ok(answer) => answer,
@@ -37,13 +35,7 @@ pub(super) fn every_page<R: Paginated>(
             },
             Err(e) => return Err(e),
         };
-        let next = follow(
-            &request,
-            &answer,
-            &mut seen,
-            pages.len() + 1,
-            DEFAULT_MAX_PAGES,
-        )?;
+        let next = walk.follow(&request, &answer)?;
         pages.push(answer.response);
         match next {
             Some(next) => request = next,
