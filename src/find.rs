@@ -14,7 +14,7 @@ use crate::method::{Paginated, SlackMethod};
 use crate::methods::admin_users_list::AdminUsersListRequest;
 use crate::methods::list::{ActiveSession, ListRequest};
 use crate::methods::lookup_by_email::is_email;
-use crate::paginate::{follow, DEFAULT_MAX_PAGES};
+use crate::paginate::{Walk as WalkGuard, DEFAULT_MAX_PAGES};
 use crate::transport::Transport;
 
 /// How [`Client::find_sessions`] reaches the sessions, chosen by what the filter names.
@@ -78,11 +78,12 @@ pub struct FindSessions<'a, T> {
     done: bool,
 }
 
-/// The walk under way: the next page's request, the cursors seen, pages fetched.
+/// The walk under way: the next page's request, and the guard that counts its pages
+/// and remembers its cursors.
 struct Walk {
     first: ListRequest,
     next: ListRequest,
-    seen: HashSet<String>,
+    guard: WalkGuard,
     pages: usize,
     restarts: u32,
 }
@@ -92,7 +93,7 @@ impl Walk {
         Walk {
             next: first.clone(),
             first,
-            seen: HashSet::new(),
+            guard: WalkGuard::new(DEFAULT_MAX_PAGES, None),
             pages: 0,
             restarts: 0,
         }
@@ -232,10 +233,8 @@ fn walk_all<T: Transport, R: Paginated>(
     mut page: impl FnMut(R::Response),
 ) -> Result<(), Error> {
     let mut request = first;
-    let mut seen = HashSet::new();
-    let mut pages = 0;
+    let mut guard = WalkGuard::new(DEFAULT_MAX_PAGES, None);
     loop {
-        pages += 1;
         let Patient {
             result, attempts, ..
         } = client.send_patiently(&request, Patience::waits(max_waits), || {});
@@ -251,7 +250,7 @@ fn walk_all<T: Transport, R: Paginated>(
             },
             Err(e) => return Err(e),
         };
-        let next = follow(&request, &answer, &mut seen, pages, DEFAULT_MAX_PAGES)?;
+        let next = guard.follow(&request, &answer)?;
         page(answer.response);
         match next {
             Some(n) => request = n,
@@ -365,10 +364,8 @@ impl<T: Transport> FindSessions<'_, T> {
     fn workspaces_of(&mut self, user: &str) -> Result<Option<(String, Vec<String>)>, Error> {
         let mut request = AdminUsersListRequest::new().limit(AdminUsersListRequest::MAX_LIMIT);
         request.validate().map_err(Error::InvalidRequest)?;
-        let mut seen = HashSet::new();
-        let mut pages = 0;
+        let mut guard = WalkGuard::new(DEFAULT_MAX_PAGES, None);
         loop {
-            pages += 1;
             let answer = self.send(&request)?;
             let found = answer.response.users.iter().find(|u| {
                 u.id == user || (!u.email.is_empty() && u.email.eq_ignore_ascii_case(user))
@@ -376,7 +373,7 @@ impl<T: Transport> FindSessions<'_, T> {
             if let Some(u) = found {
                 return Ok(Some((u.id.clone(), u.workspaces.clone())));
             }
-            match follow(&request, &answer, &mut seen, pages, DEFAULT_MAX_PAGES)? {
+            match guard.follow(&request, &answer)? {
                 Some(next) => request = next,
                 None => return Ok(None),
             }
@@ -423,13 +420,7 @@ impl<T: Transport> FindSessions<'_, T> {
             }
             Err(e) => return Err(e),
         };
-        let next = follow(
-            &walk.next,
-            &answer,
-            &mut walk.seen,
-            walk.pages,
-            DEFAULT_MAX_PAGES,
-        )?;
+        let next = walk.guard.follow(&walk.next, &answer)?;
         for s in answer.response.active_sessions {
             if let Some(t) = &mut self.totals {
                 *t.entry(s.user_id.clone()).or_default() += 1;

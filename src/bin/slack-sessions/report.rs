@@ -10,7 +10,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::{self, Failure, Scope};
 
@@ -82,6 +82,65 @@ pub(crate) fn verify_line(
     line.to_string()
 }
 
+/// The largest report read back: 256 MiB (a line is about 200 bytes: over a million
+/// users). A bigger file is refused, never read whole into memory.
+pub(crate) const MAX_REPORT_BYTES: u64 = 256 << 20;
+
+/// Why a line that looks like a report line is not trusted as done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Distrust {
+    /// No `method` or `scope`: it does not say what was done.
+    Unsaid,
+    /// A key given twice (`"ok":false,"ok":true`): which one is meant cannot be known.
+    DuplicateKey,
+    /// `"ok": true` with an `"error"`, or `"ok": false` without one.
+    OkAndError,
+    /// A `how` that contradicts its `method` (a bulk job named as a single reset, …).
+    HowAndMethod,
+    /// A bulk line that claims `"verified": true` but names no request id.
+    VerifiedWithoutRequest,
+}
+
+impl Distrust {
+    fn words(self) -> &'static str {
+        match self {
+            Distrust::Unsaid => "do not say what was done (no \"method\" and \"scope\")",
+            Distrust::DuplicateKey => "give a key twice",
+            Distrust::OkAndError => {
+                "say \"ok\": true with an \"error\", or \"ok\": false without one"
+            }
+            Distrust::HowAndMethod => "name a \"how\" that contradicts their \"method\"",
+            Distrust::VerifiedWithoutRequest => "claim a verified bulk reset without a request id",
+        }
+    }
+
+    const ALL: [Distrust; 5] = [
+        Distrust::Unsaid,
+        Distrust::DuplicateKey,
+        Distrust::OkAndError,
+        Distrust::HowAndMethod,
+        Distrust::VerifiedWithoutRequest,
+    ];
+}
+
+/// A report line as read back: every field optional, so that what is missing can be
+/// told apart from what is wrong; serde refuses a known key given twice.
+#[derive(Deserialize)]
+struct ReadLine {
+    user_id: Option<String>,
+    ok: Option<bool>,
+    scope: Option<String>,
+    method: Option<String>,
+    how: Option<String>,
+    verified: Option<bool>,
+    error: Option<String>,
+    request_id: Option<String>,
+    /// `find --invalidate` lines: the session invalidated.
+    session_id: Option<u64>,
+    /// `find`'s check lines: the write they verify (any value: only its presence counts).
+    verifies: Option<serde_json::Value>,
+}
+
 /// What an earlier report says.
 #[derive(Debug, Default)]
 pub(crate) struct Earlier {
@@ -92,70 +151,116 @@ pub(crate) struct Earlier {
     sessions_done: std::collections::HashSet<(String, u64)>,
     /// Lines that are report lines.
     pub(crate) report_lines: usize,
-    /// JSON lines that do not say what was done (no method or scope): not trusted.
-    pub(crate) untrusted: usize,
-    /// Lines that are not JSON objects, the torn last line excepted.
-    pub(crate) unreadable: usize,
-    /// The last line, cut off mid-write by a kill, and the user it names if that can be
-    /// read from what is left.
+    /// Lines not trusted as done, and why: line numbers (1-based).
+    pub(crate) untrusted: Vec<(usize, Distrust)>,
+    /// Lines that are not report lines at all (not a JSON object, not UTF-8, fields of
+    /// the wrong type), the torn last line excepted: line numbers.
+    pub(crate) unreadable: Vec<usize>,
+    /// The last line, cut off mid-write by a kill (whatever its bytes, a UTF-8 character
+    /// split in two included), and the user it names if that can be read from what is
+    /// left.
     pub(crate) torn: Option<Option<String>>,
 }
 
 impl Earlier {
-    pub(crate) fn parse(text: &str) -> Self {
+    pub(crate) fn parse(bytes: &[u8]) -> Self {
         let mut earlier = Earlier::default();
-        let complete = text.ends_with('\n');
-        let lines: Vec<&str> = text.lines().collect();
-        for (i, line) in lines.iter().enumerate() {
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
-            }
-            let last = i + 1 == lines.len();
-            let Ok(serde_json::Value::Object(v)) = serde_json::from_str::<serde_json::Value>(line)
-            else {
+        let complete = bytes.ends_with(b"\n");
+        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        if body.is_empty() {
+            return earlier;
+        }
+        let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
+        for (i, raw) in lines.iter().enumerate() {
+            let number = i + 1;
+            let last = number == lines.len();
+            let Some(line) = std::str::from_utf8(raw).ok().map(str::trim) else {
                 if last && !complete {
-                    earlier.torn = Some(torn_user(line));
+                    earlier.torn = Some(torn_user(&String::from_utf8_lossy(raw)));
                 } else {
-                    earlier.unreadable += 1;
+                    earlier.unreadable.push(number);
                 }
                 continue;
             };
-            let (Some(user), Some(ok)) = (
-                v.get("user_id").and_then(|u| u.as_str()),
-                v.get("ok").and_then(|o| o.as_bool()),
-            ) else {
-                earlier.unreadable += 1;
+            if line.is_empty() {
+                continue;
+            }
+            let parsed = if line.starts_with('{') {
+                serde_json::from_str::<ReadLine>(line)
+            } else {
+                serde_json::from_str::<ReadLine>("not an object")
+            };
+            let v = match parsed {
+                Ok(v) => v,
+                Err(_) if last && !complete => {
+                    earlier.torn = Some(torn_user(line));
+                    continue;
+                }
+                Err(e) if e.to_string().starts_with("duplicate field") => {
+                    earlier.untrusted.push((number, Distrust::DuplicateKey));
+                    continue;
+                }
+                Err(_) => {
+                    earlier.unreadable.push(number);
+                    continue;
+                }
+            };
+            let (Some(user), Some(ok)) = (v.user_id.as_deref(), v.ok) else {
+                earlier.unreadable.push(number);
                 continue;
             };
-            let scope = v
-                .get("scope")
-                .and_then(|s| s.as_str())
-                .and_then(Scope::parse);
-            let method = v.get("method").and_then(|m| m.as_str());
-            let session = v.get("session_id").and_then(|s| s.as_u64());
-            match (method, v.get("scope").and_then(|s| s.as_str()), session) {
+            let has_error = v.error.as_deref().is_some_and(|e| !e.is_empty());
+            match (v.method.as_deref(), v.scope.as_deref(), v.session_id) {
                 (Some(INVALIDATE_METHOD), Some("session"), Some(id)) => {
                     earlier.report_lines += 1;
-                    if ok {
+                    if ok == has_error {
+                        earlier.untrusted.push((number, Distrust::OkAndError));
+                    } else if ok {
                         earlier.sessions_done.insert((user.to_owned(), id));
                     }
                     continue;
                 }
-                (Some(VERIFY_METHOD), _, _) if v.get("verifies").is_some() => {
+                (Some(VERIFY_METHOD), _, _) if v.verifies.is_some() => {
                     earlier.report_lines += 1;
                     continue;
                 }
                 _ => {}
             }
-            let (Some(scope), Some(METHOD | BULK_METHOD)) = (scope, method) else {
-                earlier.untrusted += 1;
+            let scope = v.scope.as_deref().and_then(Scope::parse);
+            let method = match v.method.as_deref() {
+                Some(METHOD) => Some(METHOD),
+                Some(BULK_METHOD) => Some(BULK_METHOD),
+                _ => None,
+            };
+            let (Some(scope), Some(method)) = (scope, method) else {
+                earlier.untrusted.push((number, Distrust::Unsaid));
                 continue;
             };
             earlier.report_lines += 1;
-            let verified = v.get("verified").and_then(|b| b.as_bool()) == Some(true);
+            let verified = v.verified == Some(true);
+            let has_request = v.request_id.as_deref().is_some_and(|r| !r.is_empty());
+            let distrust = if ok == has_error {
+                Some(Distrust::OkAndError)
+            } else if matches!(
+                (method, v.how.as_deref()),
+                (METHOD, Some("bulk")) | (BULK_METHOD, Some("single"))
+            ) || v
+                .how
+                .as_deref()
+                .is_some_and(|h| h != "bulk" && h != "single")
+            {
+                Some(Distrust::HowAndMethod)
+            } else if method == BULK_METHOD && ok && verified && !has_request {
+                Some(Distrust::VerifiedWithoutRequest)
+            } else {
+                None
+            };
+            if let Some(why) = distrust {
+                earlier.untrusted.push((number, why));
+                continue;
+            }
             // A resetBulk line is done only when verified: the job's "ok" says nothing.
-            let done = ok && (verified || method == Some(METHOD));
+            let done = ok && (verified || method == METHOD);
             if done {
                 earlier
                     .done
@@ -187,24 +292,33 @@ impl Earlier {
             self.done.entry(user).or_default().extend(scopes);
         }
         self.report_lines += other.report_lines;
-        self.untrusted += other.untrusted;
-        self.unreadable += other.unreadable;
+        self.untrusted.extend(other.untrusted);
+        self.unreadable.extend(other.unreadable);
         self.torn = self.torn.take().or(other.torn);
     }
 
-    /// Says on stderr which lines of `path` were not trusted, and why.
+    /// Says on stderr which lines of `path` were not trusted, and why, by line number.
     pub(crate) fn warn(&self, path: &Path) {
         let p = path.display();
-        if self.untrusted > 0 {
-            core::say(&format!(
-                "warning: {} line(s) of {p} do not say what was done (no \"method\" and \"scope\"): not trusted, those users are done again",
-                self.untrusted
-            ));
+        for why in Distrust::ALL {
+            let lines: Vec<usize> = self
+                .untrusted
+                .iter()
+                .filter(|(_, w)| *w == why)
+                .map(|(n, _)| *n)
+                .collect();
+            if !lines.is_empty() {
+                core::say(&format!(
+                    "warning: {} of {p} {}: not trusted, those users are done again",
+                    line_numbers(&lines),
+                    why.words()
+                ));
+            }
         }
-        if self.unreadable > 0 {
+        if !self.unreadable.is_empty() {
             core::say(&format!(
-                "warning: {} line(s) of {p} are not report lines and were ignored",
-                self.unreadable
+                "warning: {} of {p} are not report lines and were ignored",
+                line_numbers(&self.unreadable)
             ));
         }
         if let Some(user) = &self.torn {
@@ -218,6 +332,19 @@ impl Earlier {
     }
 }
 
+/// `line 3` or `lines 3, 7, 9` (the first 20, then how many more).
+fn line_numbers(lines: &[usize]) -> String {
+    let shown: Vec<String> = lines.iter().take(20).map(usize::to_string).collect();
+    let more = lines.len().saturating_sub(20);
+    let word = if lines.len() == 1 { "line" } else { "lines" };
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!("{word} {}{more}", shown.join(", "))
+}
+
 /// The user id at the start of a torn line, if that much of it was written.
 fn torn_user(line: &str) -> Option<String> {
     let rest = line.strip_prefix(r#"{"user_id":""#)?;
@@ -225,11 +352,53 @@ fn torn_user(line: &str) -> Option<String> {
     Some(rest[..end].to_owned())
 }
 
-/// Reads an earlier report given to `--skip-done`: it must exist and hold report lines.
+/// Refuses a report path that exists and is not a regular file (a device such as
+/// `/dev/zero`, a FIFO, a directory), before anything opens or reads it.
+fn must_be_a_file(path: &Path) -> Result<(), Failure> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(Failure::usage(format!(
+            "{} is not a regular file (a device, a FIFO or a directory?); a report must be a file",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Reads an open report whole, refusing one over [`MAX_REPORT_BYTES`] or one that is
+/// not a regular file after all.
+fn read_bounded(file: &mut File, path: &Path) -> Result<Vec<u8>, Failure> {
+    let cannot = |e: std::io::Error| {
+        Failure::usage(format!("cannot read the report {}: {e}", path.display()))
+    };
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Failure::usage(format!(
+            "{} is not a regular file; a report must be a file",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_REPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_REPORT_BYTES {
+        return Err(Failure::usage(format!(
+            "the report {} is over {} MiB: not read (name a new report, and --skip-done this one split in parts)",
+            path.display(),
+            MAX_REPORT_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads an earlier report given to `--skip-done`: it must be a regular file, exist and
+/// hold report lines.
 pub(crate) fn read(path: &Path) -> Result<Earlier, Failure> {
-    let text = std::fs::read_to_string(path)
+    must_be_a_file(path)?;
+    let mut file = File::open(path)
         .map_err(|e| Failure::usage(format!("cannot read the report {}: {e}", path.display())))?;
-    let earlier = Earlier::parse(&text);
+    let bytes = read_bounded(&mut file, path)?;
+    let earlier = Earlier::parse(&bytes);
     if earlier.report_lines == 0 {
         return Err(Failure::usage(format!(
             "{} holds no report line (a JSON line naming user_id, ok, method and scope): it is not a slack-sessions report",
@@ -239,46 +408,46 @@ pub(crate) fn read(path: &Path) -> Result<Earlier, Failure> {
     Ok(earlier)
 }
 
-/// A report file, opened for appending.
+/// A report file, opened for appending, locked against a second run for as long as it
+/// is open.
 pub(crate) struct ReportFile {
     file: File,
     pub(crate) path: PathBuf,
+    /// `FILE.lock`, saying who holds the lock; removed when the run ends.
+    holder: Option<PathBuf>,
 }
 
 impl ReportFile {
-    /// Opens (or creates) `path` for appending and reads what it already says. A file
-    /// with content but no report line is refused: it is not a report, and appending to
-    /// it (or trusting it) would be wrong either way.
+    /// Opens (or creates) `path` for appending, locks it (an advisory `flock`: a second
+    /// run on the same report is refused, told who holds it), and reads what it already
+    /// says. A file with content but no report line is refused: it is not a report, and
+    /// appending to it (or trusting it) would be wrong either way.
     pub(crate) fn open(path: &Path) -> Result<(Self, Earlier), Failure> {
+        must_be_a_file(path)?;
         let cannot = |e: std::io::Error| {
             Failure::usage(format!("cannot open the report {}: {e}", path.display()))
         };
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .open(path)
             .map_err(cannot)?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(cannot)?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            Failure::usage(format!(
-                "{} is not a slack-sessions report (not UTF-8 text); refusing to append to it",
-                path.display()
-            ))
-        })?;
-        let earlier = Earlier::parse(&text);
-        if !text.trim().is_empty() && earlier.report_lines == 0 {
+        let holder = lock(&file, path)?;
+        let mut report = ReportFile {
+            file,
+            path: path.to_owned(),
+            holder,
+        };
+        let bytes = read_bounded(&mut report.file, path)?;
+        let earlier = Earlier::parse(&bytes);
+        if !bytes.trim_ascii().is_empty() && earlier.report_lines == 0 {
             return Err(Failure::usage(format!(
                 "{} is not a slack-sessions report: none of its lines is a report line; refusing to append to it (name a new file, or an earlier run's report)",
                 path.display()
             )));
         }
-        let mut report = ReportFile {
-            file,
-            path: path.to_owned(),
-        };
-        if !text.is_empty() && !text.ends_with('\n') {
+        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
             // Keep the torn line as evidence, and start the next one on a line of its own.
             report.append("").map_err(|e| {
                 Failure::output(format!("cannot write the report {}: {e}", path.display()))
@@ -298,6 +467,99 @@ impl ReportFile {
     }
 }
 
+impl Drop for ReportFile {
+    fn drop(&mut self) {
+        // The lock goes with the file; the note saying who held it goes too, if it is
+        // still ours.
+        if let Some(holder) = &self.holder {
+            let ours = std::fs::read_to_string(holder)
+                .is_ok_and(|t| t.starts_with(&format!("pid {} ", std::process::id())));
+            if ours {
+                let _ = std::fs::remove_file(holder);
+            }
+        }
+    }
+}
+
+/// `FILE.lock`, next to the report.
+fn holder_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Takes the report's advisory lock, or says who holds it. The lock is the kernel's
+/// (`flock`, released when the process ends however it ends); `FILE.lock` only says who
+/// took it (pid, host, start time), for the message a second run gets.
+fn lock(file: &File, path: &Path) -> Result<Option<PathBuf>, Failure> {
+    let note = holder_path(path);
+    match file.try_lock() {
+        Ok(()) => {
+            let text = format!(
+                "pid {} on {}, started {} (slack-sessions reset-many)\n",
+                std::process::id(),
+                hostname(),
+                utc_now()
+            );
+            // Best effort: without the note the lock still holds; only the message of a
+            // second run is poorer.
+            Ok(std::fs::write(&note, text).is_ok().then_some(note))
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let who = std::fs::read_to_string(&note)
+                .ok()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| format!("{} not written yet", note.display()));
+            Err(Failure::usage(format!(
+                "the report {} is in use by another run ({who}); two runs on one report would reset users twice. Wait for it to end, or name another report",
+                path.display()
+            )))
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            core::say(&format!(
+                "warning: cannot lock the report {} ({e}); make sure no other run uses it",
+                path.display()
+            ));
+            Ok(None)
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "this host".to_owned())
+}
+
+/// Now as `2026-12-02T10:40:00Z`.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,8 +576,10 @@ mod tests {
             "\n",
             r#"{"user_id":"W4","ok":true,"sco"#,
         );
-        let e = Earlier::parse(text);
-        assert_eq!((e.report_lines, e.untrusted, e.unreadable), (2, 1, 1));
+        let e = Earlier::parse(text.as_bytes());
+        assert_eq!(e.report_lines, 2);
+        assert_eq!(e.untrusted, [(2, Distrust::Unsaid)]);
+        assert_eq!(e.unreadable, [3]);
         assert_eq!(e.torn, Some(Some("W4".to_owned())));
         assert!(e.covers("W1", Scope::Web, false));
         assert!(!e.covers("W1", Scope::All, false), "web does not cover all");
@@ -330,16 +594,70 @@ mod tests {
             "a line without scope is not trusted"
         );
         assert!(!e.covers("W4", Scope::All, false));
-        let bulk = Earlier::parse(concat!(
-            r#"{"user_id":"W5","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":false}"#,
-            "\n",
-            r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":true}"#,
-            "\n",
-        ));
+        let bulk = Earlier::parse(
+            concat!(
+                r#"{"user_id":"W5","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":false}"#,
+                "\n",
+                r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":true,"request_id":"r6"}"#,
+                "\n",
+            )
+            .as_bytes(),
+        );
         assert!(
             !bulk.covers("W5", Scope::All, false),
             "an unverified bulk line is never trusted"
         );
         assert!(bulk.covers("W6", Scope::All, true));
+    }
+
+    #[test]
+    fn contradictory_lines_are_not_trusted_and_named_by_line() {
+        let text = concat!(
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","error":"user_not_found"}"#,
+            "\n",
+            r#"{"user_id":"W2","ok":false,"ok":true,"scope":"all","method":"admin.users.session.reset","error":null}"#,
+            "\n",
+            r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":true,"request_id":null}"#,
+            "\n",
+            r#"{"user_id":"W4","ok":true,"scope":"all","method":"admin.users.session.reset","how":"bulk"}"#,
+            "\n",
+            r#"{"user_id":"W5","ok":false,"scope":"all","method":"admin.users.session.reset"}"#,
+            "\n",
+            r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","error":null,"request_id":"r"}"#,
+            "\n",
+        );
+        let e = Earlier::parse(text.as_bytes());
+        assert_eq!(
+            e.untrusted,
+            [
+                (1, Distrust::OkAndError),
+                (2, Distrust::DuplicateKey),
+                (3, Distrust::VerifiedWithoutRequest),
+                (4, Distrust::HowAndMethod),
+                (5, Distrust::OkAndError),
+            ]
+        );
+        for user in ["W1", "W2", "W3", "W4", "W5"] {
+            assert!(!e.covers(user, Scope::All, false), "{user}");
+        }
+        assert!(e.covers("W6", Scope::All, false));
+        assert_eq!(line_numbers(&[2, 3]), "lines 2, 3");
+        assert_eq!(line_numbers(&[7]), "line 7");
+    }
+
+    #[test]
+    fn a_torn_last_line_is_torn_whatever_its_bytes() {
+        let mut bytes =
+            br#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset"}"#
+                .to_vec();
+        bytes.extend_from_slice(b"\n{\"user_id\":\"W\xc3");
+        let e = Earlier::parse(&bytes);
+        assert_eq!(e.report_lines, 1);
+        assert!(e.torn.is_some() && e.unreadable.is_empty(), "{e:?}");
+        // Once a later run ended it with a newline, it is one unreadable line among others.
+        bytes.extend_from_slice(b"\n");
+        let e = Earlier::parse(&bytes);
+        assert_eq!((e.report_lines, e.unreadable.as_slice()), (1, &[2][..]));
+        assert!(e.covers("W1", Scope::All, false));
     }
 }
