@@ -59,13 +59,19 @@ fn a_torn_last_line_that_splits_a_character_is_torn_and_every_later_run_goes_on(
     std::fs::write(&report, &bytes).unwrap();
     let list = ids(&d, &["W1", "W2"]);
     let r = report.to_str().unwrap();
-    let (code, _, stderr) = run(&slack.api_url(), &["reset-many", "--report", r, &list]);
+    let (code, _, stderr) = run(
+        &slack.api_url(),
+        &["reset-many", "--yes", "--report", r, &list],
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("the last line of"), "{stderr}");
     assert_eq!((slack.resets("W1"), slack.resets("W2")), (0, 1));
     // The torn bytes stay as evidence, ended by a newline; the next run reads past them.
     let list = ids(&d, &["W1", "W2", "W3"]);
-    let (code, _, stderr) = run(&slack.api_url(), &["reset-many", "--report", r, &list]);
+    let (code, _, stderr) = run(
+        &slack.api_url(),
+        &["reset-many", "--yes", "--report", r, &list],
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("line 2 of"), "{stderr}");
     assert_eq!(
@@ -94,7 +100,10 @@ fn only_regular_files_are_reports_and_nothing_is_sent_otherwise() {
     for special in &specials {
         for flag in ["--report", "--skip-done"] {
             let started = Instant::now();
-            let (code, _, stderr) = run(&slack.api_url(), &["reset-many", flag, special, &list]);
+            let (code, _, stderr) = run(
+                &slack.api_url(),
+                &["reset-many", "--yes", flag, special, &list],
+            );
             assert_ne!(code, 0, "{flag} {special}: {stderr}");
             assert!(
                 stderr.contains("not a regular file"),
@@ -125,7 +134,15 @@ fn a_second_run_on_a_locked_report_is_refused_and_told_who_holds_it() {
     let list = ids(&d, &["W1", "W2"]);
     let first = cli(
         &url,
-        &["--timeout", "120", "reset-many", "--report", r, &list],
+        &[
+            "--timeout",
+            "120",
+            "reset-many",
+            "--yes",
+            "--report",
+            r,
+            &list,
+        ],
     )
     .spawn()
     .unwrap();
@@ -141,7 +158,7 @@ fn a_second_run_on_a_locked_report_is_refused_and_told_who_holds_it() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let (code, _, stderr) = run(&url, &["reset-many", "--report", r, &list]);
+    let (code, _, stderr) = run(&url, &["reset-many", "--yes", "--report", r, &list]);
     release.store(true, Ordering::SeqCst);
     let out = first.wait_with_output().unwrap();
     assert_ne!(code, 0, "{stderr}");
@@ -180,7 +197,13 @@ fn lines_that_contradict_themselves_are_not_trusted_and_named() {
     let list = ids(&d, &["W1", "W2", "W3", "W4"]);
     let (code, _, stderr) = run(
         &slack.api_url(),
-        &["reset-many", "--report", report.to_str().unwrap(), &list],
+        &[
+            "reset-many",
+            "--yes",
+            "--report",
+            report.to_str().unwrap(),
+            &list,
+        ],
     );
     assert_eq!(code, 0, "{stderr}");
     for (line, why) in [
