@@ -486,7 +486,7 @@ impl<T: Transport> Client<T> {
 pub(crate) fn dooms_the_run(error: &Error) -> bool {
     match error {
         Error::Api(e) => e.code().class() == ErrorClass::Fatal,
-        Error::Config(_) | Error::RateLimited { .. } => true,
+        Error::Config(_) | Error::RateLimited { .. } | Error::Renewal(_) => true,
         Error::Http { status, .. } => *status == 401 || *status == 403,
         _ => false,
     }

@@ -15,10 +15,16 @@ use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, Method, StatusCode, Uri};
 
 use crate::envelope::Envelope;
-use crate::error::{ApiDetail, ApiError, ConfigError, Error, ErrorCode, InvalidRequest};
+use crate::error::{
+    ApiDetail, ApiError, ConfigError, Error, ErrorCode, InvalidRequest, RenewalError,
+    RenewalErrorKind,
+};
 use crate::meta::{ResponseMeta, WithMeta};
 use crate::method::SlackMethod;
 use crate::retry::{OnWait, RetryPolicy, Sleep, ThreadSleep, Wait};
+use crate::rotation::{
+    Credentials, Current, OnRenewal, RefreshRequest, Rotation, TokenPair, Why, DEFAULT_RENEW_BEFORE,
+};
 use crate::scrub::{Scrubber, Secrets};
 use crate::token::Token;
 use crate::transport::{HttpRequest, HttpResponse, Transport};
@@ -35,12 +41,16 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
 /// How much of an unexpected body an error keeps as evidence.
 const SNIPPET_BYTES: usize = 256;
 
-/// A Slack Web API client over a [`Transport`].
+/// A Slack Web API client over a [`Transport`] (by default the built-in
+/// [`UreqTransport`](crate::UreqTransport), so a service can name the type as plain
+/// `Client`).
 ///
-/// Cheap to share: `Client` is `Send + Sync` when its transport is, and every method takes
-/// `&self`, so one client (in an `Arc`, or borrowed by scoped threads) serves a whole
-/// service. Everything per-client (URL prefix, the `Authorization` header, `User-Agent`) is
-/// prepared once, when the client is made.
+/// Cheap to clone and to share: a `Client` is a handle to one shared client inside (an
+/// `Arc`), so `clone()` copies a pointer, and every clone uses the same connections, the
+/// same settings and the same token, a rotating token's renewals included. `Client` is
+/// `Send + Sync` when its transport is, and every method takes `&self`. Everything
+/// per-client (URL prefix, the `Authorization` header, `User-Agent`) is prepared once,
+/// when the client is made.
 ///
 /// ```
 /// use slack_sessions::{Client, FakeTransport, InvalidateRequest, ResetRequest};
@@ -51,27 +61,64 @@ const SNIPPET_BYTES: usize = 256;
 ///
 /// // A stolen laptop: log the user out of every web session...
 /// client.send(&ResetRequest::new("W123").web_only(true))?;
-/// // ...or kill one session you know the id of.
-/// client.send(&InvalidateRequest::new("W123", 1112275520242))?;
+/// // ...or kill one session you know the id of, from another handle to the same client.
+/// let worker = client.clone();
+/// worker.send(&InvalidateRequest::new("W123", 1112275520242))?;
 /// assert_eq!(fake.requests().len(), 2);
 /// # Ok::<(), slack_sessions::Error>(())
 /// ```
+#[cfg(feature = "ureq")]
+pub struct Client<T = crate::UreqTransport> {
+    inner: Arc<Inner<T>>,
+}
+
+/// A Slack Web API client over a [`Transport`]; cheap to clone (a handle to one shared
+/// client). With the **`ureq`** feature the transport type defaults to `UreqTransport`.
+#[cfg(not(feature = "ureq"))]
 pub struct Client<T> {
-    token: Token,
-    /// Every request's headers (`Authorization`, `Content-Type`, `Accept`,
-    /// `User-Agent`), built once; or why the token cannot be used.
-    headers: Result<HeaderMap, &'static str>,
+    inner: Arc<Inner<T>>,
+}
+
+impl<T> Clone for Client<T> {
+    /// Another handle to the same client (no copy of the transport or the settings).
+    fn clone(&self) -> Self {
+        Client {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+/// What every clone of a [`Client`] shares.
+struct Inner<T> {
+    auth: Auth,
     api_url: ApiUrl,
     retry: RetryPolicy,
     sleeper: Arc<dyn Sleep>,
     on_wait: Option<OnWait>,
-    /// Every secret the client holds, removed from every answer before it is decoded.
-    secrets: Secrets,
     transport: T,
 }
 
+/// How requests are authorised. Lives once per client behind the `Arc`, so the size of
+/// the variants does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Auth {
+    /// One token for the client's life.
+    Fixed {
+        token: Token,
+        /// Every request's headers (`Authorization`, `Content-Type`, `Accept`,
+        /// `User-Agent`), built once; or why the token cannot be used.
+        headers: Result<HeaderMap, &'static str>,
+        /// Every secret the client holds, removed from every answer before it is decoded.
+        secrets: Secrets,
+    },
+    /// A token that expires and is renewed.
+    Rotating(Rotation),
+}
+
 impl<T: Transport> Client<T> {
-    /// A client with Slack's API URL and default settings over `transport`.
+    /// A client with Slack's API URL and default settings over `transport`, with a fixed
+    /// token (for a rotating one, use [`Client::builder`] and
+    /// [`on_renewal`](ClientBuilder::on_renewal)).
     ///
     /// Never fails: a token that cannot be used (empty, or with whitespace or control
     /// characters) makes every [`send`](Client::send) return [`Error::Config`] before any
@@ -79,24 +126,33 @@ impl<T: Transport> Client<T> {
     pub fn with_transport(token: impl Into<Token>, transport: T) -> Self {
         let token = token.into();
         Client {
-            headers: request_headers(&token, HeaderValue::from_static(USER_AGENT_VALUE)),
-            secrets: Secrets::new([token.secret()]),
-            token,
-            api_url: ApiUrl::new(DEFAULT_API_URL).expect("the default API URL is valid"),
-            retry: RetryPolicy::default(),
-            sleeper: Arc::new(ThreadSleep),
-            on_wait: None,
-            transport,
+            inner: Arc::new(Inner {
+                auth: Auth::Fixed {
+                    headers: base_headers(HeaderValue::from_static(USER_AGENT_VALUE))
+                        .and_then(|base| with_bearer(base, &token)),
+                    secrets: Secrets::new([token.secret()]),
+                    token,
+                },
+                api_url: ApiUrl::new(DEFAULT_API_URL).expect("the default API URL is valid"),
+                retry: RetryPolicy::default(),
+                sleeper: Arc::new(ThreadSleep),
+                on_wait: None,
+                transport,
+            }),
         }
     }
 
     /// Calls the method and returns its typed response.
     ///
+    /// With a rotating token, the token is renewed first when it is within its renewal
+    /// window, and once more (then the call made again) when Slack answers
+    /// `token_expired`, or `invalid_auth` past the known expiry.
+    ///
     /// # Errors
     ///
     /// See [`Error`]: `InvalidRequest` or `Config` before anything is sent;
     /// `Transport` when no answer came; `RateLimited`, `Http`, `Decode` or `Api` for an
-    /// answer that is not a success.
+    /// answer that is not a success; `Renewal` when a rotating token could not be renewed.
     pub fn send<R: SlackMethod>(&self, request: &R) -> Result<R::Response, Error> {
         self.send_with_meta(request).map(|answer| answer.response)
     }
@@ -122,15 +178,148 @@ impl<T: Transport> Client<T> {
         request: &R,
         budget: &mut Budget,
     ) -> Result<WithMeta<R::Response>, Error> {
-        let mut http_request = self.build_request(request)?;
+        let rotation = match &self.inner.auth {
+            Auth::Fixed {
+                headers, secrets, ..
+            } => {
+                let headers = headers.as_ref().map_err(|r| *r);
+                return self.exchange::<R>(|| self.build_with(request, headers), secrets, budget);
+            }
+            Auth::Rotating(rotation) => rotation,
+        };
+        let mut current = rotation.current();
+        if current.due() {
+            self.renew(rotation, &current, Why::Ahead)?;
+            current = rotation.current();
+        }
+        let mut renewed = false;
+        loop {
+            let result = self.exchange::<R>(
+                || self.build_with(request, Ok(&current.headers)),
+                &rotation.secrets,
+                budget,
+            );
+            match result {
+                Err(Error::Api(e)) if !renewed && rotation.renews_on(e.code(), &current) => {
+                    log::info!(
+                        target: "slack_sessions",
+                        "{} answered {}: renewing the token, then calling again",
+                        R::NAME,
+                        e.code()
+                    );
+                    self.renew(rotation, &current, Why::AuthError)?;
+                    renewed = true;
+                    current = rotation.current();
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One renewal of a rotating token (or none, when another thread just did it).
+    fn renew(&self, rotation: &Rotation, seen: &Current, why: Why) -> Result<(), Error> {
+        let uri = self
+            .inner
+            .api_url
+            .for_method(RENEWAL_METHOD)
+            .ok_or_else(|| {
+                Error::Config(ConfigError::new("the API URL cannot take oauth.v2.access"))
+            })?;
+        rotation.renew(
+            seen,
+            why,
+            |request, secrets| self.renewal_call(request, secrets),
+            uri,
+        )
+    }
+
+    /// `oauth.v2.access`, retried as the retry policy allows for a call that is not
+    /// idempotent (a refresh token works once): only a 429 and a connection that never
+    /// reached Slack. The new pair is read from the raw answer (scrubbing would take
+    /// pieces of the new tokens for pieces of the old ones); anything else is decoded,
+    /// scrubbed, into the usual errors.
+    fn renewal_call(&self, request: HttpRequest, secrets: &Secrets) -> Result<TokenPair, Error> {
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .inner
+                .transport
+                .send(request.clone())
+                .map_err(Error::Transport)
+                .and_then(|response| {
+                    if response.status().is_success() {
+                        if let Ok(answer) = serde_json::from_slice::<RefreshAnswer>(response.body())
+                        {
+                            if answer.ok == Some(true) {
+                                return answer
+                                    .pair
+                                    .into_pair(std::time::SystemTime::now())
+                                    .map_err(|why| {
+                                        Error::Renewal(RenewalError::new(
+                                            RenewalErrorKind::Failed,
+                                            None,
+                                            format!(
+                                                "oauth.v2.access answered ok but {why}; \
+                                                 the refresh token may be spent"
+                                            ),
+                                            None,
+                                        ))
+                                    });
+                            }
+                        }
+                    }
+                    match decode::<RefreshRequest<'static>>(&response, Some(&secrets.scrubber())) {
+                        Err(e) => Err(e),
+                        Ok(_) => Err(Error::Renewal(RenewalError::new(
+                            RenewalErrorKind::Failed,
+                            None,
+                            "oauth.v2.access answered ok without a usable pair".into(),
+                            None,
+                        ))),
+                    }
+                });
+            match result {
+                Ok(pair) => return Ok(pair),
+                Err(mut error) => {
+                    error.set_attempts(attempt);
+                    if let Error::Transport(t) = &mut error {
+                        t.set_method(RENEWAL_METHOD);
+                    }
+                    let Some((delay, reason)) = self.inner.retry.decide(&error, attempt, false)
+                    else {
+                        return Err(error);
+                    };
+                    self.wait(&Wait {
+                        method: RENEWAL_METHOD,
+                        delay,
+                        reason,
+                        attempt,
+                        error: &error,
+                        gives_up_after: None,
+                    });
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// Sends what `make` builds until it succeeds or the retry policy gives up.
+    fn exchange<R: SlackMethod>(
+        &self,
+        make: impl Fn() -> Result<HttpRequest, Error>,
+        secrets: &Secrets,
+        budget: &mut Budget,
+    ) -> Result<WithMeta<R::Response>, Error> {
+        let mut http_request = make()?;
         let mut attempt = 1;
         loop {
             let started = Instant::now();
             let result = self
+                .inner
                 .transport
                 .send(http_request)
                 .map_err(Error::Transport)
-                .and_then(|response| decode::<R>(&response, Some(&self.secrets.scrubber())));
+                .and_then(|response| decode::<R>(&response, Some(&secrets.scrubber())));
             let elapsed = started.elapsed();
             match result {
                 Ok(mut answer) => {
@@ -150,6 +339,7 @@ impl<T: Transport> Client<T> {
                         t.set_method(R::NAME);
                     }
                     let decision = self
+                        .inner
                         .retry
                         .decide(&error, attempt, R::IDEMPOTENT)
                         .filter(|(delay, _)| budget.allows(*delay));
@@ -178,7 +368,7 @@ impl<T: Transport> Client<T> {
                     });
                     budget.spend(delay);
                     attempt += 1;
-                    http_request = self.build_request(request)?;
+                    http_request = make()?;
                 }
             }
         }
@@ -186,16 +376,30 @@ impl<T: Transport> Client<T> {
 
     /// Builds the exact HTTP request [`send`](Client::send) would hand to the transport,
     /// without sending it: for dry runs, for async users who bring their own I/O, and
-    /// for benchmarks. Pair it with [`decode_response`].
+    /// for benchmarks. Pair it with [`decode_response`]. A rotating token is not renewed
+    /// here: the request carries the access token in use.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidRequest`] when the request fails its checks, [`Error::Config`]
     /// when the token cannot be used.
     pub fn build_request<R: SlackMethod>(&self, request: &R) -> Result<HttpRequest, Error> {
-        let headers = match &self.headers {
+        match &self.inner.auth {
+            Auth::Fixed { headers, .. } => {
+                self.build_with(request, headers.as_ref().map_err(|r| *r))
+            }
+            Auth::Rotating(rotation) => self.build_with(request, Ok(&rotation.current().headers)),
+        }
+    }
+
+    fn build_with<R: SlackMethod>(
+        &self,
+        request: &R,
+        headers: Result<&HeaderMap, &'static str>,
+    ) -> Result<HttpRequest, Error> {
+        let headers = match headers {
             Ok(headers) => headers.clone(),
-            Err(reason) => return Err(Error::Config(ConfigError::new(*reason))),
+            Err(reason) => return Err(Error::Config(ConfigError::new(reason))),
         };
         request.validate().map_err(Error::InvalidRequest)?;
         let body = serde_urlencoded::to_string(request).map_err(|e| {
@@ -205,7 +409,7 @@ impl<T: Transport> Client<T> {
                 format!("cannot be encoded as form fields: {e}"),
             ))
         })?;
-        let uri = self.api_url.for_method(R::NAME).ok_or_else(|| {
+        let uri = self.inner.api_url.for_method(R::NAME).ok_or_else(|| {
             Error::InvalidRequest(InvalidRequest::new(
                 R::NAME,
                 "(method name)",
@@ -222,30 +426,30 @@ impl<T: Transport> Client<T> {
 
     /// The transport, e.g. to read what a [`FakeTransport`](crate::FakeTransport) recorded.
     pub fn transport(&self) -> &T {
-        &self.transport
+        &self.inner.transport
     }
 
     /// The API base URL every method name is appended to (always ends in `/`).
     pub fn api_url(&self) -> &str {
-        &self.api_url.full
+        &self.inner.api_url.full
     }
 
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
+        &self.inner.retry
     }
 
     /// Waits through the client's [`Sleep`] (real sleep unless a test replaced it).
     pub(crate) fn sleep(&self, duration: Duration) {
-        self.sleeper.sleep(duration);
+        self.inner.sleeper.sleep(duration);
     }
 
     /// Tells the [`on_wait`](ClientBuilder::on_wait) callback, then waits.
     pub(crate) fn wait(&self, wait: &Wait<'_>) {
-        if let Some(on_wait) = &self.on_wait {
+        if let Some(on_wait) = &self.inner.on_wait {
             on_wait(wait);
         }
-        self.sleeper.sleep(wait.delay);
+        self.inner.sleeper.sleep(wait.delay);
     }
 
     /// Decodes an answer to method `R` like [`decode_response`], first scrubbing this
@@ -260,19 +464,35 @@ impl<T: Transport> Client<T> {
         &self,
         response: &HttpResponse,
     ) -> Result<WithMeta<R::Response>, Error> {
-        decode::<R>(response, Some(&self.secrets.scrubber()))
-    }
-
-    /// Every secret this client scrubs out of answers; the rotating-token code adds the
-    /// new token, the refresh token and the client secret here ([`Secrets::add`]).
-    #[allow(dead_code)] // Used by the rotating-token work (issue 19).
-    pub(crate) fn secrets(&self) -> &Secrets {
-        &self.secrets
+        match &self.inner.auth {
+            Auth::Fixed { secrets, .. } => decode::<R>(response, Some(&secrets.scrubber())),
+            Auth::Rotating(rotation) => decode::<R>(response, Some(&rotation.secrets.scrubber())),
+        }
     }
 }
 
-/// The headers every request carries, or why the token cannot be used.
-fn request_headers(token: &Token, user_agent: HeaderValue) -> Result<HeaderMap, &'static str> {
+/// The method a rotating token is renewed with.
+const RENEWAL_METHOD: &str = "oauth.v2.access";
+
+/// Slack's answer to a renewal, read before any scrubbing: `ok` and the pair.
+#[derive(serde::Deserialize)]
+struct RefreshAnswer {
+    ok: Option<bool>,
+    #[serde(flatten)]
+    pair: crate::rotation::RefreshResponse,
+}
+
+/// The headers every request carries but `Authorization`.
+fn base_headers(user_agent: HeaderValue) -> Result<HeaderMap, &'static str> {
+    let mut headers = HeaderMap::with_capacity(4);
+    headers.insert(CONTENT_TYPE, FORM);
+    headers.insert(ACCEPT, JSON);
+    headers.insert(USER_AGENT, user_agent);
+    Ok(headers)
+}
+
+/// `base` with the token as bearer, or why the token cannot be used.
+fn with_bearer(mut headers: HeaderMap, token: &Token) -> Result<HeaderMap, &'static str> {
     token.check()?;
     if let Some(why) = token.implausible() {
         log::warn!(target: "slack_sessions", "{why}");
@@ -280,26 +500,25 @@ fn request_headers(token: &Token, user_agent: HeaderValue) -> Result<HeaderMap, 
     let mut auth = HeaderValue::try_from(format!("Bearer {}", token.secret()))
         .map_err(|_| "the token cannot be sent in an HTTP header")?;
     auth.set_sensitive(true);
-    let mut headers = HeaderMap::with_capacity(4);
     headers.insert(AUTHORIZATION, auth);
-    headers.insert(CONTENT_TYPE, FORM);
-    headers.insert(ACCEPT, JSON);
-    headers.insert(USER_AGENT, user_agent);
     Ok(headers)
 }
 
 impl<T: fmt::Debug> fmt::Debug for Client<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("token", &self.token)
-            .field("api_url", &self.api_url.full)
-            .field(
+        let inner = &self.inner;
+        let mut d = f.debug_struct("Client");
+        match &inner.auth {
+            Auth::Fixed { token, headers, .. } => d.field("token", token).field(
                 "user_agent",
-                &self.headers.as_ref().ok().and_then(|h| h.get(USER_AGENT)),
-            )
-            .field("retry", &self.retry)
+                &headers.as_ref().ok().and_then(|h| h.get(USER_AGENT)),
+            ),
+            Auth::Rotating(rotation) => d.field("token", rotation),
+        };
+        d.field("api_url", &inner.api_url.full)
+            .field("retry", &inner.retry)
             .field("sleeper", &format_args!("dyn Sleep"))
-            .field("transport", &self.transport)
+            .field("transport", &inner.transport)
             .finish()
     }
 }
@@ -314,11 +533,15 @@ pub struct DefaultTransport {
 }
 
 impl Client<DefaultTransport> {
-    /// Starts a [`ClientBuilder`]: API URL, timeout, user agent, transport.
-    pub fn builder(token: impl Into<Token>) -> ClientBuilder<DefaultTransport> {
+    /// Starts a [`ClientBuilder`]: API URL, timeout, user agent, transport. Takes a fixed
+    /// token (`&str`, `String`, [`Token`]) or a [`RotatingToken`](crate::RotatingToken)
+    /// (which also needs [`on_renewal`](ClientBuilder::on_renewal)).
+    pub fn builder(credentials: impl Into<Credentials>) -> ClientBuilder<DefaultTransport> {
         ClientBuilder {
             settings: Settings {
-                token: token.into(),
+                credentials: credentials.into(),
+                on_renewal: None,
+                renew_before: DEFAULT_RENEW_BEFORE,
                 api_url: None,
                 user_agent: None,
                 retry: RetryPolicy::default(),
@@ -389,7 +612,9 @@ pub struct ClientBuilder<T> {
 
 /// What a [`ClientBuilder`] holds besides the transport.
 struct Settings {
-    token: Token,
+    credentials: Credentials,
+    on_renewal: Option<OnRenewal>,
+    renew_before: Duration,
     api_url: Option<String>,
     user_agent: Option<String>,
     retry: RetryPolicy,
@@ -400,7 +625,12 @@ struct Settings {
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
-            .field("token", &self.token)
+            .field("credentials", &self.credentials)
+            .field(
+                "on_renewal",
+                &self.on_renewal.as_ref().map(|_| "Fn(&TokenPair)"),
+            )
+            .field("renew_before", &self.renew_before)
             .field("api_url", &self.api_url)
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
@@ -473,6 +703,62 @@ impl<T> ClientBuilder<T> {
         self
     }
 
+    /// Stores each new pair of a rotating token, called **before** the client uses the new
+    /// access token, while no other thread of the client renews. A refresh token works
+    /// once: a pair that is not stored is access lost at the next restart. Return an error
+    /// when storing failed: the call that needed the renewal then fails with
+    /// [`Error::Renewal`] ([`RenewalErrorKind::NotStored`](crate::RenewalErrorKind)), the
+    /// client keeps the pair in memory without using it, and the next call tries storing
+    /// it again. Required with a [`RotatingToken`](crate::RotatingToken).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::SystemTime;
+    /// use slack_sessions::{Client, FakeTransport, ResetRequest, RotatingToken, TokenPair};
+    ///
+    /// let fake = FakeTransport::new();
+    /// fake.push_json(200, r#"{"ok":true,"token_type":"user","access_token":"xoxe.xoxp-1-new",
+    ///         "refresh_token":"xoxe-1-new","expires_in":43200}"#)
+    ///     .push_json(200, r#"{"ok":true}"#);
+    /// let stored: Arc<Mutex<Option<TokenPair>>> = Arc::default();
+    /// let store = stored.clone();
+    /// // An expiry that has come: the first call renews first.
+    /// let token = RotatingToken::new("xoxe.xoxp-1-old", "xoxe-1-old", "123.456", "app-secret")
+    ///     .expires_at(SystemTime::now());
+    /// let client = Client::builder(token)
+    ///     .on_renewal(move |pair| {
+    ///         *store.lock().unwrap() = Some(pair.clone()); // a database or file in a service
+    ///         Ok::<(), std::io::Error>(())
+    ///     })
+    ///     .transport(fake.clone())
+    ///     .build()?;
+    /// client.send(&ResetRequest::new("W1"))?;
+    /// let stored = stored.lock().unwrap().clone().unwrap();
+    /// assert_eq!(stored.refresh_token.secret(), "xoxe-1-new");
+    /// let sent = fake.requests();
+    /// assert_eq!(sent[0].uri(), "https://slack.com/api/oauth.v2.access");
+    /// assert_eq!(sent[1].headers()["authorization"], "Bearer xoxe.xoxp-1-new");
+    /// # Ok::<(), slack_sessions::Error>(())
+    /// ```
+    pub fn on_renewal<E>(
+        mut self,
+        f: impl Fn(&TokenPair) -> Result<(), E> + Send + Sync + 'static,
+    ) -> Self
+    where
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.settings.on_renewal = Some(Arc::new(move |pair| f(pair).map_err(Into::into)));
+        self
+    }
+
+    /// How long before its expiry a rotating token is renewed, at most (default 2 hours,
+    /// [`DEFAULT_RENEW_BEFORE`](crate::DEFAULT_RENEW_BEFORE)); never more than a quarter
+    /// of the time the token had left when it was issued.
+    pub fn renew_before(mut self, ahead: Duration) -> Self {
+        self.settings.renew_before = ahead;
+        self
+    }
+
     /// Sends through `transport` instead of the built-in one.
     pub fn transport<U: Transport>(self, transport: U) -> ClientBuilder<U> {
         ClientBuilder {
@@ -505,18 +791,38 @@ impl Settings {
                     )
                 })?,
         };
+        let base =
+            base_headers(user_agent).map_err(|reason| Error::Config(ConfigError::new(reason)))?;
         // The builder refuses an unusable token at once; `with_transport` defers it to send.
-        let headers = request_headers(&self.token, user_agent)
-            .map_err(|reason| Error::Config(ConfigError::new(reason)))?;
+        let auth = match self.credentials {
+            Credentials::Fixed(token) => Auth::Fixed {
+                headers: Ok(with_bearer(base, &token)
+                    .map_err(|reason| Error::Config(ConfigError::new(reason)))?),
+                secrets: Secrets::new([token.secret()]),
+                token,
+            },
+            Credentials::Rotating(token) => {
+                let on_renewal = self.on_renewal.ok_or_else(|| {
+                    Error::Config(ConfigError::new(
+                        "a rotating token needs on_renewal: every renewal spends the refresh \
+                         token, so each new pair must be stored before it is used",
+                    ))
+                })?;
+                Auth::Rotating(
+                    Rotation::new(token, on_renewal, self.renew_before, &base)
+                        .map_err(|m| Error::Config(ConfigError::new(m)))?,
+                )
+            }
+        };
         Ok(Client {
-            headers: Ok(headers),
-            secrets: Secrets::new([self.token.secret()]),
-            token: self.token,
-            api_url,
-            retry: self.retry,
-            sleeper: self.sleeper,
-            on_wait: self.on_wait,
-            transport,
+            inner: Arc::new(Inner {
+                auth,
+                api_url,
+                retry: self.retry,
+                sleeper: self.sleeper,
+                on_wait: self.on_wait,
+                transport,
+            }),
         })
     }
 }
@@ -594,7 +900,7 @@ struct ApiUrl {
 }
 
 /// The methods whose URLs a client remembers.
-const KNOWN_METHODS: [&str; 10] = [
+const KNOWN_METHODS: [&str; 11] = [
     "admin.users.session.reset",
     "admin.users.session.invalidate",
     "admin.users.session.list",
@@ -605,6 +911,7 @@ const KNOWN_METHODS: [&str; 10] = [
     "admin.users.list",
     "users.lookupByEmail",
     "auth.test",
+    RENEWAL_METHOD,
 ];
 
 impl ApiUrl {

@@ -107,6 +107,13 @@ pub enum Error {
     /// non-loopback host, …). Nothing was sent.
     #[error(transparent)]
     Config(ConfigError),
+
+    /// A rotating token could not be renewed: Slack refused (`invalid_refresh_token`,
+    /// `invalid_client_id`, `bad_client_secret`, …), no new pair came, or the new pair
+    /// could not be stored. See [`RenewalErrorKind`]. Stops a run over many users, as a
+    /// fatal code does.
+    #[error(transparent)]
+    Renewal(RenewalError),
 }
 
 /// What the rate-limit answer was: a 429, or a `"ratelimited"` code under another status.
@@ -167,6 +174,10 @@ impl Error {
         match self {
             Error::Transport(e) => e.attempts(),
             Error::InvalidRequest(_) | Error::Config(_) => 0,
+            Error::Renewal(e) => match e.source_error() {
+                Some(inner) => inner.attempts(),
+                None => 0,
+            },
             _ => self.meta().map_or(0, |m| m.attempts()),
         }
     }
@@ -205,7 +216,7 @@ impl Error {
             | Error::Http { meta, .. }
             | Error::Decode { meta, .. } => meta.set_attempts(attempts),
             Error::Transport(e) => e.set_attempts(attempts),
-            Error::InvalidRequest(_) | Error::Config(_) => {}
+            Error::InvalidRequest(_) | Error::Config(_) | Error::Renewal(_) => {}
         }
     }
 }
@@ -476,6 +487,41 @@ error_codes! {
     /// The token's session has expired (not in the method reference for these methods;
     /// kept because Slack answers it Web-API-wide). Fatal for the token.
     SessionExpired = "session_expired",
+    /// `oauth.v2.access`: the refresh token is not valid: already used (a refresh token
+    /// works once), revoked, or another app's. Renewal is over: authorize the app again.
+    InvalidRefreshToken = "invalid_refresh_token",
+    /// `oauth.v2.access` / `oauth.v2.exchange`: the client id is not valid.
+    InvalidClientId = "invalid_client_id",
+    /// `oauth.v2.access` / `oauth.v2.exchange`: the client secret is not valid.
+    BadClientSecret = "bad_client_secret",
+    /// `oauth.v2.access`: the `grant_type` is not valid.
+    InvalidGrantType = "invalid_grant_type",
+    /// `oauth.v2.access`: the `redirect_uri` does not match the original request's.
+    BadRedirectUri = "bad_redirect_uri",
+    /// `oauth.v2.access`: an org-installed app cannot be installed on a workspace.
+    CannotInstallAnOrgInstalledApp = "cannot_install_an_org_installed_app",
+    /// `oauth.v2.access`: the OAuth `code` is not valid.
+    InvalidCode = "invalid_code",
+    /// `oauth.v2.access`: no `scope` was requested.
+    NoScopes = "no_scopes",
+    /// `oauth.v2.access`: the flow was started on the wrong authorization URL.
+    OauthAuthorizationUrlMismatch = "oauth_authorization_url_mismatch",
+    /// `oauth.v2.access`: the method is not yet available on this team.
+    PreviewFeatureNotAvailable = "preview_feature_not_available",
+    /// `oauth.v2.access`: the user's email address is unverified.
+    UserEmailUnverified = "user_email_unverified",
+    /// `oauth.v2.access`: the app may not use PKCE.
+    PkceNotAllowed = "pkce_not_allowed",
+    /// `oauth.v2.access`: the PKCE `code_verifier` is not valid.
+    InvalidCodeVerifier = "invalid_code_verifier",
+    /// `oauth.v2.exchange`: the authorization behind the token was revoked or is invalid.
+    AuthorizationNotFound = "authorization_not_found",
+    /// `oauth.v2.exchange`: this long-lived token cannot be exchanged for a rotating pair.
+    InvalidToken = "invalid_token",
+    /// `oauth.v2.exchange`: the token was already exchanged for a rotating pair.
+    TokenAlreadyExchanged = "token_already_exchanged",
+    /// `oauth.v2.exchange`: the app does not have token rotation turned on.
+    TokenRotationNotEnabled = "token_rotation_not_enabled",
 }
 
 impl fmt::Display for ErrorCode {
@@ -491,7 +537,7 @@ impl ErrorCode {
     /// | class | codes |
     /// | --- | --- |
     /// | [`Transient`](ErrorClass::Transient): Slack's side, for now; retried | `internal_error`, `fatal_error`, `service_unavailable`, `request_timeout`, `user_session_reset_failed`, `session_invalidation_failed` (their text says "try again"), `team_added_to_org` (fails intermittently during a migration), `ratelimited` |
-    /// | [`Fatal`](ErrorClass::Fatal): the token, the app or the org; no later call can succeed until a person changes something | the auth codes ([`is_auth_failure`](Self::is_auth_failure)), `session_expired`, `admin_unauthorized` (the token may not act on sessions), `feature_not_enabled`, `unknown_method`, `method_deprecated`, `deprecated_endpoint`, `enterprise_is_restricted`, `accesslimited`, `is_bot`, `org_login_required`, and the codes for a malformed call (`invalid_arg_name`, `invalid_array_arg`, `invalid_charset`, `invalid_form_data`, `invalid_post_type`, `missing_post_type`), which every later call built the same way would get too |
+    /// | [`Fatal`](ErrorClass::Fatal): the token, the app or the org; no later call can succeed until a person changes something | the auth codes ([`is_auth_failure`](Self::is_auth_failure)), `session_expired`, `admin_unauthorized` (the token may not act on sessions), `feature_not_enabled`, `unknown_method`, `method_deprecated`, `deprecated_endpoint`, `enterprise_is_restricted`, `accesslimited`, `is_bot`, `org_login_required`, and the codes for a malformed call (`invalid_arg_name`, `invalid_array_arg`, `invalid_charset`, `invalid_form_data`, `invalid_post_type`, `missing_post_type`), which every later call built the same way would get too; the renewal refusals of a rotating token (`invalid_refresh_token`, `invalid_client_id`, `bad_client_secret`, `invalid_grant_type`, `token_rotation_not_enabled`), which arrive inside [`Error::Renewal`](crate::Error::Renewal) |
     /// | [`Request`](ErrorClass::Request): this user, session or set of arguments only; the next user may succeed | everything else: `user_not_found`, `cannot_reset_bot`, `cannot_reset_primary_owner`, `session_not_found`, `cannot_invalidate_primary_owner`, `bots_not_allowed`, `failed_for_some_users`, `session_reset_not_allowed`, `restricted_action` (its text says "for this org or user", so it is not taken as proof that every user is refused), `access_denied` (a resource named in the request), `invalid_arguments`, `invalid_cursor`, `missing_team`, `missing_user`, `team_not_found`, `no_active_sessions`, the settings codes, and any code this crate does not know ([`Other`](Self::Other)): an unknown code is reported, never taken as a reason to stop |
     pub fn class(&self) -> ErrorClass {
         use ErrorCode as C;
@@ -522,7 +568,12 @@ impl ErrorCode {
             | C::InvalidCharset
             | C::InvalidFormData
             | C::InvalidPostType
-            | C::MissingPostType => ErrorClass::Fatal,
+            | C::MissingPostType
+            | C::InvalidRefreshToken
+            | C::InvalidClientId
+            | C::BadClientSecret
+            | C::InvalidGrantType
+            | C::TokenRotationNotEnabled => ErrorClass::Fatal,
             _ => ErrorClass::Request,
         }
     }
@@ -567,6 +618,97 @@ pub enum ErrorClass {
     Fatal,
     /// Passing, on Slack's side: the same call may succeed later, so it is retried.
     Transient,
+}
+
+/// A rotating token could not be renewed ([`Error::Renewal`]). The message says what
+/// happened to the token pair and what to do; it never contains a secret.
+#[derive(Debug)]
+pub struct RenewalError {
+    kind: RenewalErrorKind,
+    code: Option<ErrorCode>,
+    message: String,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+/// What went wrong in a renewal of a rotating token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RenewalErrorKind {
+    /// Slack refused the renewal with a code ([`RenewalError::code`]:
+    /// `invalid_refresh_token`, `invalid_client_id`, `bad_client_secret`, …). No later
+    /// renewal can succeed: the client asks Slack no more and returns this error instead.
+    Refused,
+    /// No new pair came (the connection failed, a 5xx, a rate limit that outlasted the
+    /// retries, an answer without the pair). The refresh token was not knowingly spent and
+    /// is tried again on the next call.
+    Failed,
+    /// Slack issued a new pair (spending the old refresh token) but the
+    /// [`on_renewal`](crate::ClientBuilder::on_renewal) callback failed to store it. The
+    /// client keeps the pair in memory, does not use it, and tries storing it again on
+    /// the next call; if the process ends first, the pair is lost.
+    NotStored,
+}
+
+impl RenewalError {
+    pub(crate) fn new(
+        kind: RenewalErrorKind,
+        code: Option<ErrorCode>,
+        message: String,
+        source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        RenewalError {
+            kind,
+            code,
+            message,
+            source,
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> RenewalErrorKind {
+        self.kind
+    }
+
+    /// Slack's code, when Slack refused.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.code.as_ref()
+    }
+
+    /// What happened to the pair and what to do, in words.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The crate's own error behind a refusal or a failure, when there is one.
+    pub(crate) fn source_error(&self) -> Option<&Error> {
+        self.source
+            .as_deref()
+            .and_then(|e| e.downcast_ref::<Error>())
+    }
+}
+
+impl fmt::Display for RenewalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.kind, &self.code) {
+            (RenewalErrorKind::Refused, Some(code)) => write!(
+                f,
+                "token renewal refused by Slack (oauth.v2.access: {code}): {}",
+                self.message
+            ),
+            (RenewalErrorKind::NotStored, _) => {
+                write!(f, "renewed token pair not stored: {}", self.message)
+            }
+            _ => write!(f, "token renewal failed: {}", self.message),
+        }
+    }
+}
+
+impl StdError for RenewalError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
 }
 
 /// The transport could not obtain a response: the error a [`Transport`](crate::Transport)

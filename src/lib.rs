@@ -139,6 +139,7 @@ pub mod methods;
 mod org;
 mod paginate;
 mod retry;
+mod rotation;
 mod scrub;
 mod token;
 pub mod transport;
@@ -148,8 +149,8 @@ pub use client::{
     decode_response, Client, ClientBuilder, DefaultTransport, DEFAULT_API_URL, USER_AGENT_VALUE,
 };
 pub use error::{
-    ApiError, ConfigError, Error, ErrorClass, ErrorCode, InvalidRequest, TransportError,
-    TransportErrorKind,
+    ApiError, ConfigError, Error, ErrorClass, ErrorCode, InvalidRequest, RenewalError,
+    RenewalErrorKind, TransportError, TransportErrorKind,
 };
 pub use filter::{ClientVersion, IpFrom, IpRange, SessionFilter};
 pub use find::{FindSessions, FindStrategy, Gone, GoneOptions, SessionRef};
@@ -178,6 +179,7 @@ pub use methods::set_settings::{SetSettingsRequest, SetSettingsResponse};
 pub use org::{OrgTargets, ResetVerified, VerifyOptions};
 pub use paginate::Pages;
 pub use retry::{RetryPolicy, Sleep, ThreadSleep, Wait};
+pub use rotation::{Credentials, RotatingToken, TokenPair, DEFAULT_RENEW_BEFORE};
 pub use token::Token;
 #[doc(inline)]
 pub use transport::fake::FakeTransport;
