@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+pub mod rotation;
 pub mod slack;
 
 /// One request as it arrived.

@@ -76,6 +76,8 @@ pub struct State {
     pub details: HashMap<u64, SessionDetail>,
     /// Queued jobs: when each applies, the users, mobile_only, web_only.
     jobs: Vec<(Instant, Vec<String>, bool, bool)>,
+    /// Token rotation: expiring access tokens and `oauth.v2.access` (instead of `TOKEN`).
+    pub rotation: Option<super::rotation::Rotation>,
 }
 
 pub struct FakeSlack {
@@ -221,10 +223,21 @@ fn handle(state: &Mutex<State>, r: &Received) -> Reply {
     if r.method != "POST" {
         return slack_error("invalid_post_type");
     }
-    match r.header("authorization") {
-        None => return slack_error("not_authed"),
-        Some(a) if a != format!("Bearer {TOKEN}") => return slack_error("invalid_auth"),
-        Some(_) => {}
+    if let Some(rotation) = s.rotation.as_mut() {
+        if method == "oauth.v2.access" {
+            *s.calls.entry(method).or_default() += 1;
+            let f = form(&r.body);
+            return s.rotation.as_mut().unwrap().access(r, &f);
+        }
+        if let Some(refused) = rotation.check(r) {
+            return refused;
+        }
+    } else {
+        match r.header("authorization") {
+            None => return slack_error("not_authed"),
+            Some(a) if a != format!("Bearer {TOKEN}") => return slack_error("invalid_auth"),
+            Some(_) => {}
+        }
     }
     let mut warning = "";
     match r.header("content-type") {

@@ -1,0 +1,329 @@
+//! Slack's token rotation, against the loopback server's `oauth.v2.access` with single-use
+//! refresh tokens and access tokens that expire in seconds (Slack's live 12 hours): a run
+//! across two expiries, 16 threads across one renewal, a pair that could not be stored,
+//! refusals that stop a run, and every new pair stored before its access token is used.
+
+mod support;
+
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, SystemTime};
+
+use slack_sessions::{
+    AuthTestRequest, BulkOptions, Client, Error, ErrorCode, RenewalErrorKind, ResetOutcome,
+    ResetRequest, RotatingToken, TokenPair, UreqTransport,
+};
+use support::rotation::{Rotation, CLIENT_ID, CLIENT_SECRET};
+use support::slack::FakeSlack;
+
+/// A server whose token rotation issues access tokens living `lifetime`.
+fn server(users: u32, lifetime: Duration) -> FakeSlack {
+    let slack = FakeSlack::start(users);
+    slack.with(|s| s.rotation = Some(Rotation::new(lifetime)));
+    slack
+}
+
+/// The server's current pair, as a service would have it stored.
+fn first_token(slack: &FakeSlack, expires_at: Option<SystemTime>) -> RotatingToken {
+    slack.with(|s| {
+        let r = s.rotation.as_ref().unwrap();
+        let token = RotatingToken::new(
+            r.first_access.clone(),
+            r.refresh.clone(),
+            CLIENT_ID,
+            CLIENT_SECRET,
+        );
+        match expires_at {
+            Some(at) => token.expires_at(at),
+            None => token,
+        }
+    })
+}
+
+/// Every pair handed to `on_renewal`, in order.
+#[derive(Clone, Default)]
+struct Store(Arc<Mutex<Vec<TokenPair>>>);
+
+impl Store {
+    fn pairs(&self) -> Vec<TokenPair> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn client(slack: &FakeSlack, token: RotatingToken, store: &Store) -> Client {
+    let store = store.clone();
+    Client::builder(token)
+        .api_url(slack.api_url())
+        .on_renewal(move |pair| {
+            store.0.lock().unwrap().push(pair.clone());
+            Ok::<(), std::io::Error>(())
+        })
+        .build()
+        .unwrap()
+}
+
+/// Every access token the server saw in use was stored by `on_renewal` before (or was
+/// the first one).
+fn assert_stored_before_use(slack: &FakeSlack, store: &Store) {
+    let (used, first) = slack.with(|s| {
+        let r = s.rotation.as_ref().unwrap();
+        (r.used.clone(), r.first_access.clone())
+    });
+    let stored: Vec<String> = store
+        .pairs()
+        .iter()
+        .map(|p| p.access_token.secret().to_owned())
+        .collect();
+    for token in used {
+        assert!(
+            token == first || stored.contains(&token),
+            "an access token was used that on_renewal never stored"
+        );
+    }
+}
+
+#[test]
+fn a_run_across_two_expiries_renews_twice_ahead_and_never_fails() {
+    let lifetime = Duration::from_secs(1);
+    let slack = server(40, lifetime);
+    let store = Store::default();
+    let client = client(
+        &slack,
+        first_token(&slack, Some(SystemTime::now() + lifetime)),
+        &store,
+    );
+    let users: Vec<String> = (1..=30).map(|n| format!("W{n}")).collect();
+    let started = std::time::Instant::now();
+    let mut outcomes = Vec::new();
+    // A long reset-many: one user every 100 ms, 3 s in all, three token lifetimes.
+    for outcome in client.reset_many(&users, BulkOptions::default()) {
+        outcomes.push(outcome);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(started.elapsed() >= lifetime * 2 + lifetime / 2);
+    assert_eq!(outcomes.len(), 30);
+    assert!(outcomes.iter().all(ResetOutcome::is_ok), "{outcomes:?}");
+    let (issued, expired, invalid, refresh) = slack.with(|s| {
+        let r = s.rotation.as_ref().unwrap();
+        (
+            r.issued,
+            r.expired_answers,
+            r.invalid_answers,
+            r.refresh.clone(),
+        )
+    });
+    assert!(issued >= 2, "renewed {issued} times across three lifetimes");
+    assert_eq!(slack.calls("oauth.v2.access"), issued);
+    // Renewed ahead of expiry: Slack never had to say the token expired.
+    assert_eq!((expired, invalid), (0, 0));
+    let pairs = store.pairs();
+    assert_eq!(pairs.len() as u32, issued);
+    assert_eq!(pairs.last().unwrap().refresh_token.secret(), refresh);
+    assert_stored_before_use(&slack, &store);
+    for user in &users {
+        assert_eq!(slack.resets(user), 1, "{user}");
+    }
+}
+
+#[test]
+fn sixteen_threads_across_a_renewal_make_exactly_one_renewal_call() {
+    let slack = server(20, Duration::from_secs(30));
+    let store = Store::default();
+    let slow_store = store.clone();
+    // The token is due: the first call of every thread wants a renewal.
+    let client = Client::builder(first_token(&slack, Some(SystemTime::now())))
+        .api_url(slack.api_url())
+        .on_renewal(move |pair| {
+            // Storing is slow (a database): a thread that did not wait would renew again.
+            std::thread::sleep(Duration::from_millis(200));
+            slow_store.0.lock().unwrap().push(pair.clone());
+            Ok::<(), std::io::Error>(())
+        })
+        .build()
+        .unwrap();
+    let barrier = Arc::new(Barrier::new(16));
+    let threads: Vec<_> = (1..=16)
+        .map(|n| {
+            let (client, barrier) = (client.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                client.send(&ResetRequest::new(format!("W{n}")))
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap().expect("every thread's call succeeds");
+    }
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    assert_eq!(store.pairs().len(), 1);
+    assert_stored_before_use(&slack, &store);
+    let used = slack.with(|s| s.rotation.as_ref().unwrap().used.clone());
+    assert_eq!(used.len(), 16);
+    assert!(used
+        .iter()
+        .all(|t| *t == store.pairs()[0].access_token.secret()));
+}
+
+#[test]
+fn a_pair_that_cannot_be_stored_is_not_used_and_is_stored_on_the_next_call() {
+    let slack = server(3, Duration::from_secs(30));
+    let fail = Arc::new(Mutex::new(true));
+    let store = Store::default();
+    let (fail2, store2) = (fail.clone(), store.clone());
+    let client = Client::builder(first_token(&slack, Some(SystemTime::now())))
+        .api_url(slack.api_url())
+        .on_renewal(move |pair| {
+            if *fail2.lock().unwrap() {
+                return Err(std::io::Error::other("disk full"));
+            }
+            store2.0.lock().unwrap().push(pair.clone());
+            Ok(())
+        })
+        .build()
+        .unwrap();
+    let err = client.send(&ResetRequest::new("W1")).unwrap_err();
+    let Error::Renewal(renewal) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(renewal.kind(), RenewalErrorKind::NotStored);
+    let text = support::chain(&err);
+    for words in [
+        "not stored",
+        "spent the old refresh token",
+        "kept in memory",
+        "authorized again",
+        "disk full",
+    ] {
+        assert!(text.contains(words), "{words:?} missing from: {text}");
+    }
+    // Slack issued the pair, but no call used it.
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    assert_eq!(slack.resets("W1"), 0);
+    assert!(slack.with(|s| s.rotation.as_ref().unwrap().used.is_empty()));
+
+    // Storage is back: the same pair is stored (no second renewal) and then used.
+    *fail.lock().unwrap() = false;
+    client.send(&ResetRequest::new("W1")).unwrap();
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    assert_eq!(store.pairs().len(), 1);
+    assert_stored_before_use(&slack, &store);
+    assert_eq!(slack.resets("W1"), 1);
+}
+
+#[test]
+fn an_unknown_expiry_renews_on_the_first_auth_error_then_calls_again() {
+    let slack = server(3, Duration::from_secs(30));
+    // The first access token has expired on the server; the client does not know when.
+    slack.with(|s| {
+        let r = s.rotation.as_mut().unwrap();
+        let first = r.first_access.clone();
+        r.access.insert(first, std::time::Instant::now());
+    });
+    let store = Store::default();
+    let client = client(&slack, first_token(&slack, None), &store);
+    let who = client.send(&AuthTestRequest::new()).unwrap();
+    assert_eq!(who.user_id, "W1");
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    assert_eq!(
+        slack.with(|s| s.rotation.as_ref().unwrap().expired_answers),
+        1
+    );
+    assert_stored_before_use(&slack, &store);
+}
+
+#[test]
+fn invalid_auth_before_the_known_expiry_is_not_a_reason_to_renew() {
+    let slack = server(3, Duration::from_secs(30));
+    let store = Store::default();
+    // A token the server never issued, valid for 30 s more as far as the client knows.
+    let token = RotatingToken::new(
+        "xoxe.xoxp-1-REVOKED-0000",
+        "xoxe-1-REFRESH0-bbbb2222",
+        CLIENT_ID,
+        CLIENT_SECRET,
+    )
+    .expires_at(SystemTime::now() + Duration::from_secs(30));
+    let client = client(&slack, token, &store);
+    let err = client.send(&AuthTestRequest::new()).unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::InvalidAuth), "{err:?}");
+    assert_eq!(slack.calls("oauth.v2.access"), 0);
+}
+
+#[test]
+fn a_refused_renewal_is_typed_stops_a_run_and_is_not_asked_again() {
+    for (secret, refresh, code) in [
+        ("wrong-secret-1234", None, ErrorCode::BadClientSecret),
+        (
+            CLIENT_SECRET,
+            Some("xoxe-1-SPENT-00000000"),
+            ErrorCode::InvalidRefreshToken,
+        ),
+    ] {
+        let slack = server(5, Duration::from_secs(30));
+        let (access, stored_refresh) = slack.with(|s| {
+            let r = s.rotation.as_ref().unwrap();
+            (r.first_access.clone(), r.refresh.clone())
+        });
+        let token = RotatingToken::new(
+            access,
+            refresh.map_or(stored_refresh, str::to_owned),
+            CLIENT_ID,
+            secret,
+        )
+        .expires_at(SystemTime::now());
+        let store = Store::default();
+        let client = client(&slack, token, &store);
+        let users: Vec<String> = (1..=5).map(|n| format!("W{n}")).collect();
+        let mut run = client.reset_many(&users, BulkOptions::default());
+        let outcomes: Vec<_> = run.by_ref().collect();
+        assert!(run.stopped().is_some(), "the run went on");
+        assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+        assert_eq!(run.remaining().len(), 4);
+        let Err(Error::Renewal(e)) = &outcomes[0].result else {
+            panic!("{outcomes:?}")
+        };
+        assert_eq!(e.kind(), RenewalErrorKind::Refused);
+        assert_eq!(e.code(), Some(&code));
+        assert_eq!(slack.calls("oauth.v2.access"), 1);
+        // Later calls get the refusal without asking Slack again.
+        let again = client.send(&ResetRequest::new("W1")).unwrap_err();
+        assert!(
+            matches!(again, Error::Renewal(ref e) if e.code() == Some(&code)),
+            "{again:?}"
+        );
+        assert_eq!(slack.calls("oauth.v2.access"), 1);
+        let text = support::chain(&again);
+        assert!(
+            !text.contains(secret) && !text.contains("bbbb2222"),
+            "{text}"
+        );
+        assert!(store.pairs().is_empty());
+    }
+}
+
+#[test]
+fn a_rotating_token_without_on_renewal_is_refused_before_any_call() {
+    let slack = server(1, Duration::from_secs(30));
+    let err = Client::builder(first_token(&slack, None))
+        .api_url(slack.api_url())
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(err.to_string().contains("on_renewal"), "{err}");
+    assert!(slack.server.received().is_empty());
+}
+
+/// `Client` names the built-in transport by default, clones cheaply, and is shared.
+#[test]
+fn a_service_can_name_and_clone_the_client() {
+    struct App {
+        client: slack_sessions::Client,
+    }
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Client>();
+    assert_send_sync::<Client<UreqTransport>>();
+    let app = App {
+        client: Client::new("xoxp-test-1234").unwrap(),
+    };
+    let copy = app.client.clone();
+    assert_eq!(copy.api_url(), app.client.api_url());
+}
