@@ -13,19 +13,25 @@
 //!   form-encoded methods take them), and nothing else is sent;
 //! - every documented range is enforced at its boundaries;
 //! - every documented error code decodes to a named `ErrorCode` (never `Other`);
-//! - every documented example response decodes.
+//! - every documented example response decodes;
+//! - a rotating token's renewal (`oauth.v2.access`, `grant_type=refresh_token`) sends only
+//!   documented arguments, the client id and secret by HTTP Basic as the reference
+//!   prefers; every error code of `oauth.v2.access` and `oauth.v2.exchange` is a named
+//!   `ErrorCode` and a typed renewal error; the example `success_with_token_rotation`
+//!   gives the user token's new pair, and an answer without a refresh token is refused.
 //!
 //! The checks return their failures instead of panicking, so a second test can prove that
 //! changing any one kind of fact in the data makes them fail.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
 use slack_sessions::{
     decode_response, AdminUsersListRequest, AuthTestRequest, ClearSettingsRequest, Client, Error,
     ErrorCode, FakeTransport, GetSettingsRequest, HttpRequest, InvalidateRequest, ListRequest,
-    LookupByEmailRequest, ResetBulkRequest, ResetRequest, SetSettingsRequest, SlackMethod,
+    LookupByEmailRequest, RenewalErrorKind, ResetBulkRequest, ResetRequest, RotatingToken,
+    SetSettingsRequest, SlackMethod, TokenPair,
 };
 
 const DATA: &str = include_str!("data/slack_methods.json");
@@ -571,7 +577,146 @@ fn check(data: &Value) -> Failures {
         check_arguments(method, &mut failures);
         check_errors_and_examples(method, &mut failures);
     }
+    check_renewal(data, &mut failures);
     failures
+}
+
+/// One renewal by a client whose rotating token is due, Slack answering `body`: the
+/// request sent, what came of it, and the pairs handed to `on_renewal`.
+fn renew_once(body: &Value) -> (HttpRequest, Result<(), Error>, Vec<TokenPair>) {
+    let fake = FakeTransport::new();
+    fake.push_response(answer(body))
+        .push_json(200, r#"{"ok":true}"#);
+    let stored = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store = stored.clone();
+    let token = RotatingToken::new(
+        "xoxe.xoxp-1-conformance",
+        "xoxe-1-conformance",
+        "2141029472.691202649728",
+        "conformance-client-secret",
+    )
+    .expires_at(SystemTime::now());
+    let client = Client::builder(token)
+        .retry(slack_sessions::RetryPolicy::none())
+        .on_renewal(move |pair| {
+            store.lock().unwrap().push(pair.clone());
+            Ok::<(), std::io::Error>(())
+        })
+        .transport(fake.clone())
+        .build()
+        .unwrap();
+    let result = client.send(&ResetRequest::new("W1")).map(drop);
+    let request = fake.requests().remove(0);
+    let pairs = stored.lock().unwrap().clone();
+    (request, result, pairs)
+}
+
+fn check_renewal(data: &Value, failures: &mut Failures) {
+    let oauth = data["oauth"].as_array().unwrap();
+    let find = |name: &str| oauth.iter().find(|m| m["name"] == name);
+    let Some(access) = find("oauth.v2.access") else {
+        failures.push("oauth.v2.access is not in the data".into());
+        return;
+    };
+    let rotation_example = &access["examples"]["success_with_token_rotation"];
+    let (request, result, pairs) = renew_once(rotation_example);
+
+    // The request: documented method, URL, arguments; id and secret by Basic auth.
+    if Some(request.method().as_str()) != access["http_method"].as_str() {
+        failures.push(format!("oauth.v2.access: sent with {}", request.method()));
+    }
+    if request.uri().path() != "/api/oauth.v2.access" {
+        failures.push(format!("oauth.v2.access: sent to {}", request.uri()));
+    }
+    let documented: Vec<String> = names(access, "optional")
+        .into_iter()
+        .chain(names(access, "required"))
+        .collect();
+    let sent = form(&request);
+    for name in sent.keys() {
+        if !documented.contains(name) {
+            failures.push(format!(
+                "oauth.v2.access: `{name}` is not a documented argument"
+            ));
+        }
+    }
+    if sent.get("grant_type").map(String::as_str) != Some("refresh_token")
+        || sent.get("refresh_token").map(String::as_str) != Some("xoxe-1-conformance")
+    {
+        failures.push(format!("oauth.v2.access: the form is {sent:?}"));
+    }
+    if sent.contains_key("client_secret") {
+        failures.push("oauth.v2.access: the client secret went in the form".into());
+    }
+    match request
+        .headers()
+        .get("authorization")
+        .map(|v| v.to_str().unwrap())
+    {
+        Some(a) if a.starts_with("Basic ") => {}
+        other => failures.push(format!(
+            "oauth.v2.access: authorization {other:?}, not Basic"
+        )),
+    }
+
+    // The example with rotation: the user token's pair, stored, then used.
+    let user = &rotation_example["authed_user"];
+    match (&result, pairs.first()) {
+        (Ok(()), Some(pair))
+            if Some(pair.access_token.secret()) == user["access_token"].as_str()
+                && Some(pair.refresh_token.secret()) == user["refresh_token"].as_str()
+                && Some(pair.expires_in.as_secs()) == user["expires_in"].as_u64() => {}
+        other => failures.push(format!(
+            "oauth.v2.access: example `success_with_token_rotation` gave {other:?}"
+        )),
+    }
+    // The examples without rotation carry no refresh token: no pair to use.
+    for (example, body) in access["examples"].as_object().unwrap() {
+        let ok = body["ok"].as_bool() == Some(true);
+        let rotating =
+            body["authed_user"]["refresh_token"].is_string() || body["refresh_token"].is_string();
+        if example == "success_with_token_rotation" || (ok && rotating) {
+            continue;
+        }
+        let (_, result, pairs) = renew_once(body);
+        let want = if ok {
+            RenewalErrorKind::Failed
+        } else {
+            RenewalErrorKind::Refused
+        };
+        match result {
+            Err(Error::Renewal(e)) if e.kind() == want && pairs.is_empty() => {}
+            other => failures.push(format!(
+                "oauth.v2.access: example `{example}` gave {other:?}, stored {}",
+                pairs.len()
+            )),
+        }
+    }
+
+    // Every documented error of both methods: a named code, and a typed renewal error.
+    for method in oauth {
+        let name = method["name"].as_str().unwrap();
+        for code in names(method, "errors") {
+            let known = ErrorCode::from_wire(&code);
+            if matches!(known, ErrorCode::Other(_)) {
+                failures.push(format!("{name}: error `{code}` has no ErrorCode variant"));
+                continue;
+            }
+            let (_, result, pairs) = renew_once(&json!({"ok": false, "error": code}));
+            let typed = match &result {
+                Err(Error::Renewal(e)) if known.is_transient() => {
+                    e.kind() == RenewalErrorKind::Failed
+                }
+                Err(Error::Renewal(e)) => {
+                    e.kind() == RenewalErrorKind::Refused && e.code() == Some(&known)
+                }
+                _ => false,
+            };
+            if !typed || !pairs.is_empty() {
+                failures.push(format!("{name}: `{code}` on renewal gave {result:?}"));
+            }
+        }
+    }
 }
 
 #[test]
@@ -705,6 +850,26 @@ fn changing_any_fact_breaks_the_check() {
         }),
         ("an example's error", |d| {
             d["methods"][3]["examples"]["error"]["error"] = json!("not_authed_at_all")
+        }),
+        ("an oauth error code", |d| {
+            d["oauth"][1]["errors"][0] = json!("no_such_oauth_code")
+        }),
+        ("the rotation example's expiry field renamed", |d| {
+            let user = &mut d["oauth"][0]["examples"]["success_with_token_rotation"]["authed_user"];
+            let secs = user["expires_in"].take();
+            user["expires_after"] = secs;
+            user.as_object_mut().unwrap().remove("expires_in");
+        }),
+        ("an oauth argument dropped", |d| {
+            let m = &mut d["oauth"][0];
+            let optional: Vec<Value> = m["optional"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| *a != "grant_type")
+                .cloned()
+                .collect();
+            m["optional"] = json!(optional);
         }),
         ("a method name", |d| {
             d["methods"][6]["name"] = json!("admin.users.session.clear")

@@ -10,12 +10,16 @@ responses. No prose is copied.
     python3 tests/data/extract_slack_methods.py --check    # exit 1 if the data file is stale
 """
 import json
+import os
 import pathlib
 import re
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-REF = HERE.parent.parent.parent / "shared" / "slack-api-ref"
+# The reference sits next to the checkout; SLACK_API_REF names it elsewhere (a worktree).
+REF = pathlib.Path(
+    os.environ.get("SLACK_API_REF", HERE.parent.parent.parent / "shared" / "slack-api-ref")
+)
 OUT = HERE / "slack_methods.json"
 
 METHODS = [
@@ -30,6 +34,11 @@ METHODS = [
     "users.lookupByEmail",
     "auth.test",
 ]
+
+# How a rotating token is renewed (oauth.v2.access, grant_type=refresh_token) and how a
+# long-lived token becomes a rotating pair (oauth.v2.exchange): the client's renewal is
+# checked against these, not built as request types of its own.
+OAUTH = ["oauth.v2.access", "oauth.v2.exchange"]
 
 SCHEMA_TYPES = {"user_id": "string", "team_id": "string", "workspace_id": "string"}
 
@@ -88,6 +97,7 @@ def build(ref_dir):
             "extracted_by": "tests/data/extract_slack_methods.py",
         },
         "methods": [method_facts(m, ref_dir) for m in METHODS],
+        "oauth": [method_facts(m, ref_dir) for m in OAUTH],
     }
 
 
