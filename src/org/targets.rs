@@ -51,10 +51,28 @@ impl<T: Transport> Client<T> {
     ///
     /// [`Error::InvalidRequest`] naming every address that belongs to nobody (nothing
     /// else is lost: no write was made), or the error of a call that failed.
-    pub fn resolve_users(&self, inputs: &[String]) -> Result<Vec<String>, Error> {
+    ///
+    /// Takes any iterator of strings, like [`reset_many`](Client::reset_many):
+    ///
+    /// ```
+    /// use slack_sessions::{Client, FakeTransport};
+    ///
+    /// let fake = FakeTransport::new();
+    /// fake.push_json(200, r#"{"ok":true,"user":{"id":"W2","profile":{"email":"alice@example.com"}}}"#);
+    /// let client = Client::with_transport("xoxp-test", fake);
+    /// let ids = client.resolve_users(["W1", "alice@example.com"])?;
+    /// assert_eq!(ids, ["W1", "W2"]);
+    /// # Ok::<(), slack_sessions::Error>(())
+    /// ```
+    pub fn resolve_users<I, S>(&self, inputs: I) -> Result<Vec<String>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let inputs: Vec<String> = inputs.into_iter().map(Into::into).collect();
         let emails: Vec<&String> = inputs.iter().filter(|i| is_email(i)).collect();
         if emails.is_empty() {
-            return Ok(inputs.to_vec());
+            return Ok(inputs);
         }
         let mut found: HashMap<String, String> = HashMap::new();
         let mut unknown = Vec::new();
