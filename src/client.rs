@@ -491,8 +491,9 @@ fn base_headers(user_agent: HeaderValue) -> Result<HeaderMap, &'static str> {
     Ok(headers)
 }
 
-/// `base` with the token as bearer, or why the token cannot be used.
-fn with_bearer(mut headers: HeaderMap, token: &Token) -> Result<HeaderMap, &'static str> {
+/// `base` with the token as bearer (first, as it always was on the wire), or why the
+/// token cannot be used.
+pub(crate) fn with_bearer(base: HeaderMap, token: &Token) -> Result<HeaderMap, &'static str> {
     token.check()?;
     if let Some(why) = token.implausible() {
         log::warn!(target: "slack_sessions", "{why}");
@@ -500,7 +501,13 @@ fn with_bearer(mut headers: HeaderMap, token: &Token) -> Result<HeaderMap, &'sta
     let mut auth = HeaderValue::try_from(format!("Bearer {}", token.secret()))
         .map_err(|_| "the token cannot be sent in an HTTP header")?;
     auth.set_sensitive(true);
+    let mut headers = HeaderMap::with_capacity(4);
     headers.insert(AUTHORIZATION, auth);
+    for (name, value) in &base {
+        if name != AUTHORIZATION {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
     Ok(headers)
 }
 

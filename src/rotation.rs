@@ -560,14 +560,8 @@ impl Current {
         now: SystemTime,
         base: &HeaderMap,
     ) -> Result<Self, String> {
-        access
-            .check()
+        let headers = crate::client::with_bearer(base.clone(), access)
             .map_err(|e| format!("the access token: {e}"))?;
-        let mut auth = HeaderValue::try_from(format!("Bearer {}", access.secret()))
-            .map_err(|_| "the access token cannot be sent in an HTTP header".to_owned())?;
-        auth.set_sensitive(true);
-        let mut headers = base.clone();
-        headers.insert(AUTHORIZATION, auth);
         let renew_at = expires_at.map(|at| {
             let left = at.duration_since(now).unwrap_or_default();
             at.checked_sub(renew_before.min(left / 4)).unwrap_or(at)

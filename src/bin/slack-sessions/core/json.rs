@@ -18,7 +18,7 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use slack_sessions::{Error, LookupByEmailRequest, SlackMethod};
+use slack_sessions::{Error, LookupByEmailRequest, RenewalErrorKind, SlackMethod};
 
 use super::{describe, exit, Failure};
 
@@ -50,6 +50,12 @@ pub(crate) mod code {
     pub(crate) const NOT_VERIFIED: &str = "not_verified";
     /// Output could not be written (stdout closed, a report file unwritable).
     pub(crate) const OUTPUT_FAILED: &str = "output_failed";
+    /// A rotating token needed renewing and `oauth.v2.access` gave no new pair (no answer,
+    /// a 5xx, an answer without the pair). A refusal is Slack's own code instead
+    /// (`invalid_refresh_token`, `invalid_client_id`, `bad_client_secret`, ...).
+    pub(crate) const RENEWAL_FAILED: &str = "renewal_failed";
+    /// Slack issued a new token pair but it could not be written to the token file.
+    pub(crate) const TOKEN_NOT_STORED: &str = "token_not_stored";
 }
 
 /// The code for a library error: Slack's own for an `ok: false` answer, else a local one.
@@ -61,6 +67,11 @@ pub(crate) fn error_code(error: &Error) -> &str {
         Error::Http { .. } => code::HTTP_ERROR,
         Error::Decode { .. } => code::INVALID_RESPONSE,
         Error::Transport(_) => code::TRANSPORT,
+        Error::Renewal(e) => match (e.kind(), e.code()) {
+            (RenewalErrorKind::Refused, Some(code)) => code.as_str(),
+            (RenewalErrorKind::NotStored, _) => code::TOKEN_NOT_STORED,
+            _ => code::RENEWAL_FAILED,
+        },
         Error::InvalidRequest(bad)
             if bad.method() == LookupByEmailRequest::NAME && bad.field() == "email" =>
         {
@@ -145,6 +156,7 @@ fn method_of(error: &Error) -> Option<&'static str> {
         | Error::Decode { method, .. } => Some(method),
         Error::Transport(t) => t.method(),
         Error::InvalidRequest(bad) => Some(bad.method()),
+        Error::Renewal(_) => Some("oauth.v2.access"),
         _ => None,
     }
 }

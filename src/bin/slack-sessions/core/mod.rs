@@ -6,6 +6,7 @@ pub(crate) mod dry_run;
 pub(crate) mod guard;
 pub(crate) mod json;
 mod options;
+pub(crate) mod rotating;
 
 pub(crate) use dry_run::Resolved;
 pub(crate) use options::{parse_seconds, Global};
@@ -14,7 +15,9 @@ use std::error::Error as StdError;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use slack_sessions::{Client, Error, RetryPolicy, SlackMethod, UreqTransport, Wait};
+use slack_sessions::{
+    Client, Error, RenewalErrorKind, RetryPolicy, SlackMethod, UreqTransport, Wait,
+};
 
 /// Exit codes, as the README's table has them.
 pub(crate) mod exit {
@@ -132,6 +135,16 @@ pub(crate) fn describe(error: &Error) -> String {
     if error.attempts() > 1 {
         text.push_str(&format!(" (after {} attempts)", error.attempts()));
     }
+    if let Error::Renewal(e) = error {
+        if e.kind() == RenewalErrorKind::NotStored {
+            text.push_str(
+                "\n  this process ends now, so the new pair is lost and the refresh token in \
+                 the token file no longer works: authorize the app again (reinstall it \
+                 through OAuth), remove the token file, and run again with the new pair in \
+                 SLACK_TOKEN and SLACK_REFRESH_TOKEN",
+            );
+        }
+    }
     text
 }
 
@@ -203,37 +216,39 @@ pub(crate) fn client(
     global: &Global,
     on_wait: impl Fn(&Wait<'_>) + Send + Sync + 'static,
 ) -> Result<Client<UreqTransport>, Failure> {
-    let token = match (&global.token, global.dry_run) {
-        (Some(t), _) if !t.is_empty() => t.clone(),
-        // A dry run never sends; any well-formed placeholder lets the request be built.
-        (_, true) => "xoxp-dry-run".to_owned(),
-        (Some(_), false) => return Err(Failure::usage(
-            "the token is empty: SLACK_TOKEN (or --token) is set to nothing; set it to your user token (xoxp-...)",
-        )
-        .with_error(json::code::NO_TOKEN)),
-        (None, false) => return Err(Failure::usage(
-            "no token: set SLACK_TOKEN (or pass --token); try --dry-run to see the request first",
-        )
-        .with_error(json::code::NO_TOKEN)),
+    let rotating = if global.dry_run {
+        None // a dry run sends nothing: no renewal, no token file
+    } else {
+        rotating::from_env(global)?
     };
-    check_token(&token)?;
-    if !token.starts_with("xoxp-") && !global.dry_run {
-        let kind = match token.get(..5) {
-            Some("xoxb-") => "a bot token (xoxb-)",
-            Some("xoxe.") | Some("xoxe-") => "a refresh or rotating token",
-            Some("xapp-") => "an app-level token (xapp-)",
-            _ => "not a user token (xoxp-)",
-        };
-        say(&format!(
-            "warning: the token is {kind}; the admin.users.session.* methods need a user token (xoxp-) of an org owner or admin, and Slack will likely refuse this one"
-        ));
-    }
-    if !global.dry_run {
-        if let Some(why) = slack_sessions::Token::from(&token).implausible() {
-            say(&format!("warning: {why}"));
+    let mut file = None;
+    let credentials: slack_sessions::Credentials = match rotating {
+        Some(r) => {
+            file = Some(r.file);
+            r.token.into()
         }
-    }
-    let mut builder = Client::builder(token)
+        None => {
+            let token = match (&global.token, global.dry_run) {
+                (Some(t), _) if !t.is_empty() => t.clone(),
+                // A dry run never sends; any well-formed placeholder lets the request be built.
+                (_, true) => "xoxp-dry-run".to_owned(),
+                (Some(_), false) => return Err(Failure::usage(
+                    "the token is empty: SLACK_TOKEN (or --token) is set to nothing; set it to your user token (xoxp-...)",
+                )
+                .with_error(json::code::NO_TOKEN)),
+                (None, false) => return Err(Failure::usage(
+                    "no token: set SLACK_TOKEN (or pass --token); try --dry-run to see the request first",
+                )
+                .with_error(json::code::NO_TOKEN)),
+            };
+            check_token(&token)?;
+            if !global.dry_run {
+                check_kind(&token)?;
+            }
+            token.into()
+        }
+    };
+    let mut builder = Client::builder(credentials)
         .api_url(global.api_url.clone())
         .user_agent(concat!("slack-sessions-cli/", env!("CARGO_PKG_VERSION")))
         .retry(RetryPolicy::default().max_retries(global.retries))
@@ -244,6 +259,9 @@ pub(crate) fn client(
     }
     if let Some(p) = &global.proxy {
         builder = builder.proxy(p.clone());
+    }
+    if let Some(file) = file {
+        builder = builder.on_renewal(move |pair| rotating::store(&file, pair));
     }
     Ok(builder.build()?)
 }
@@ -292,6 +310,37 @@ fn check_token(token: &str) -> Result<(), Failure> {
         return refuse(format!(
             "the token has {place} whitespace (a pasted space or newline?); remove it: a token starts with xox and has no spaces"
         ));
+    }
+    Ok(())
+}
+
+/// Refuses a refresh token given as the token; warns about a token that is not a user
+/// token. A rotating user token (`xoxe.xoxp-`) is a user token.
+pub(crate) fn check_kind(token: &str) -> Result<(), Failure> {
+    check_token(token)?;
+    if token.starts_with("xoxe-") {
+        return Err(Failure::usage(format!(
+            "the token is a refresh token (xoxe-), not an access token: put it in {} and \
+             the access token (xoxe.xoxp-...) in SLACK_TOKEN, with {}, {} and --token-file \
+             FILE",
+            rotating::REFRESH_VAR,
+            rotating::CLIENT_ID_VAR,
+            rotating::CLIENT_SECRET_VAR
+        )));
+    }
+    let bare = token.strip_prefix("xoxe.").unwrap_or(token);
+    if !bare.starts_with("xoxp-") {
+        let kind = match bare.get(..5) {
+            Some("xoxb-") => "a bot token (xoxb-)",
+            Some("xapp-") => "an app-level token (xapp-)",
+            _ => "not a user token (xoxp-)",
+        };
+        say(&format!(
+            "warning: the token is {kind}; the admin.users.session.* methods need a user token (xoxp-, or xoxe.xoxp- when rotating) of an org owner or admin, and Slack will likely refuse this one"
+        ));
+    }
+    if let Some(why) = slack_sessions::Token::from(token).implausible() {
+        say(&format!("warning: {why}"));
     }
     Ok(())
 }

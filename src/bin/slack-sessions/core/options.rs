@@ -1,5 +1,6 @@
 //! The options every command takes (`Global`), and the parsers they share.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -9,9 +10,23 @@ use clap::Args;
 #[derive(Args, Debug)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct Global {
-    /// Slack user token (xoxp-...); scopes: admin.users:write, admin.users:read.
+    /// Slack user token (xoxp-..., or a rotating xoxe.xoxp-...); scopes: admin.users:write,
+    /// admin.users:read.
     #[arg(long, global = true, env = "SLACK_TOKEN", hide_env_values = true)]
     pub(crate) token: Option<String>,
+
+    /// Keep a rotating token's pair in FILE: read it, renew it when needed, write each new
+    /// pair before using it (mode 0600; a FILE open to other users is refused). Needs
+    /// SLACK_CLIENT_ID and SLACK_CLIENT_SECRET; when FILE does not exist yet, the first
+    /// pair comes from SLACK_TOKEN and SLACK_REFRESH_TOKEN (xoxe-...).
+    #[arg(
+        long,
+        global = true,
+        env = "SLACK_TOKEN_FILE",
+        value_name = "FILE",
+        verbatim_doc_comment
+    )]
+    pub(crate) token_file: Option<PathBuf>,
 
     /// Web API base URL (https://, or http:// to a loopback host for testing).
     #[arg(

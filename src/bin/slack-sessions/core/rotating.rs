@@ -1,0 +1,204 @@
+//! A rotating token for the CLI: the current pair lives in `--token-file FILE`, is renewed
+//! when needed, and every new pair is written to FILE (whole or not at all) before its
+//! access token is used. When FILE does not exist yet, the first pair comes from
+//! `SLACK_TOKEN` and `SLACK_REFRESH_TOKEN` and FILE is created before any call; from then
+//! on FILE alone is the source of truth, so a refresh token that was used is never sent
+//! again.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use slack_sessions::{RotatingToken, TokenPair};
+
+use super::{say, Failure, Global};
+
+/// The environment variables a rotating token is read from (secrets never on the
+/// command line, where other local users can read them).
+pub(crate) const REFRESH_VAR: &str = "SLACK_REFRESH_TOKEN";
+pub(crate) const CLIENT_ID_VAR: &str = "SLACK_CLIENT_ID";
+pub(crate) const CLIENT_SECRET_VAR: &str = "SLACK_CLIENT_SECRET";
+
+/// A rotating token and the file its pairs are kept in.
+pub(crate) struct Rotating {
+    pub(crate) token: RotatingToken,
+    pub(crate) file: PathBuf,
+}
+
+/// FILE's content.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    access_token: String,
+    refresh_token: String,
+    /// Seconds since the Unix epoch; `null` while unknown (a first pair from the
+    /// environment, renewed on the first authentication error).
+    expires_at: Option<u64>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The rotating token `global` and the environment ask for, if any.
+pub(crate) fn from_env(global: &Global) -> Result<Option<Rotating>, Failure> {
+    let refresh = var(REFRESH_VAR);
+    let Some(file) = global.token_file.clone() else {
+        return match refresh {
+            None => Ok(None),
+            Some(_) => Err(Failure::usage(format!(
+                "{REFRESH_VAR} is set but no --token-file (or SLACK_TOKEN_FILE): a refresh token \
+                 works once, so every new pair must be kept in a file to survive this run"
+            ))),
+        };
+    };
+    let missing: Vec<&str> = [CLIENT_ID_VAR, CLIENT_SECRET_VAR]
+        .into_iter()
+        .filter(|v| var(v).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Failure::usage(format!(
+            "--token-file needs {} (the app's credentials, from its Basic Information page) \
+             to renew the token",
+            missing.join(" and ")
+        )));
+    }
+    let (id, secret) = (var(CLIENT_ID_VAR).unwrap(), var(CLIENT_SECRET_VAR).unwrap());
+    let shown = file.display();
+    match fs::symlink_metadata(&file) {
+        Ok(meta) => {
+            let mode = meta.permissions().mode() & 0o777;
+            if !meta.is_file() {
+                return Err(Failure::usage(format!(
+                    "token file {shown} is not a regular file"
+                )));
+            }
+            if mode & 0o077 != 0 {
+                return Err(Failure::usage(format!(
+                    "token file {shown} is open to other users (mode {mode:03o}); it holds a \
+                     refresh token: chmod 600 {shown}"
+                )));
+            }
+            let text = fs::read_to_string(&file)
+                .map_err(|e| Failure::usage(format!("could not read token file {shown}: {e}")))?;
+            let stored: Stored = serde_json::from_str(&text).map_err(|e| {
+                Failure::usage(format!(
+                    "token file {shown} is not a token pair written by slack-sessions \
+                     (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ))
+            })?;
+            if refresh.is_some() || global.token.is_some() {
+                say(&format!(
+                    "using the token pair in {shown}; SLACK_TOKEN and {REFRESH_VAR} are read \
+                     only when the file does not exist yet"
+                ));
+            }
+            super::check_kind(&stored.access_token)?;
+            let mut token =
+                RotatingToken::new(stored.access_token, stored.refresh_token, id, secret);
+            if let Some(at) = stored.expires_at {
+                token = token.expires_at(UNIX_EPOCH + Duration::from_secs(at));
+            }
+            Ok(Some(Rotating { token, file }))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let (Some(access), Some(refresh)) = (global.token.clone(), refresh) else {
+                return Err(Failure::usage(format!(
+                    "token file {shown} does not exist yet: give the first pair in \
+                     SLACK_TOKEN (xoxe.xoxp-...) and {REFRESH_VAR} (xoxe-...)"
+                )));
+            };
+            super::check_kind(&access)?;
+            write(
+                &file,
+                &Stored {
+                    access_token: access.clone(),
+                    refresh_token: refresh.clone(),
+                    expires_at: None,
+                },
+            )
+            .map_err(|e| Failure::usage(format!("could not create token file {shown}: {e}")))?;
+            say(&format!(
+                "token file {shown} created from SLACK_TOKEN and {REFRESH_VAR}; from now on \
+                 it is the one source of the token pair"
+            ));
+            Ok(Some(Rotating {
+                token: RotatingToken::new(access, refresh, id, secret),
+                file,
+            }))
+        }
+        Err(e) => Err(Failure::usage(format!(
+            "could not read token file {shown}: {e}"
+        ))),
+    }
+}
+
+/// Stores a renewed pair in `file`, whole or not at all; the error names the file.
+pub(crate) fn store(file: &Path, pair: &TokenPair) -> io::Result<()> {
+    let expires_at = pair
+        .expires_at
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    write(
+        file,
+        &Stored {
+            access_token: pair.access_token.secret().to_owned(),
+            refresh_token: pair.refresh_token.secret().to_owned(),
+            expires_at: Some(expires_at),
+        },
+    )
+    .map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("could not write the new pair to {}: {e}", file.display()),
+        )
+    })?;
+    say(&format!(
+        "token renewed; the new pair is in {} (expires in {}s)",
+        file.display(),
+        pair.expires_at
+            .duration_since(SystemTime::now())
+            .unwrap_or_default()
+            .as_secs()
+    ));
+    Ok(())
+}
+
+/// Writes `stored` to a temporary file next to `file` (mode 0600), flushes it to disk,
+/// renames it over `file` and flushes the directory: a crash leaves the old file or the
+/// new one, never half of either.
+fn write(file: &Path, stored: &Stored) -> io::Result<()> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = file
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+    let mut text = serde_json::to_string_pretty(stored).map_err(io::Error::other)?;
+    text.push('\n');
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        // A leftover temporary file keeps its old mode: set it again.
+        f.set_permissions(fs::Permissions::from_mode(0o600))?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, file)?;
+        File::open(&dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
