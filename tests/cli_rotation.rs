@@ -1,0 +1,321 @@
+//! The `slack-sessions` binary with a rotating token, against the loopback server's
+//! `oauth.v2.access` (single-use refresh tokens, access tokens living seconds): the token
+//! file is created from the environment, then is the one source of the pair; every new
+//! pair is in the file before its access token is used; a long reset-many survives a
+//! renewal; a pair that cannot be written says what was lost and how to recover; no
+//! secret is ever printed.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use support::rotation::{Rotation, CLIENT_ID, CLIENT_SECRET};
+use support::slack::FakeSlack;
+
+fn server(users: u32, lifetime: Duration) -> FakeSlack {
+    let slack = FakeSlack::start(users);
+    slack.with(|s| s.rotation = Some(Rotation::new(lifetime)));
+    slack
+}
+
+/// (first access token, first refresh token) of the server.
+fn first_pair(slack: &FakeSlack) -> (String, String) {
+    slack.with(|s| {
+        let r = s.rotation.as_ref().unwrap();
+        (r.first_access.clone(), r.refresh.clone())
+    })
+}
+
+/// Every secret the server knows of: all access tokens, the refresh tokens, the secret.
+fn secrets(slack: &FakeSlack) -> Vec<String> {
+    slack.with(|s| {
+        let r = s.rotation.as_ref().unwrap();
+        let mut all: Vec<String> = r.access.keys().cloned().collect();
+        all.extend(r.spent.iter().cloned());
+        all.push(r.refresh.clone());
+        all.push(CLIENT_SECRET.to_owned());
+        all
+    })
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "slack-sessions-rotation-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the CLI with the rotation environment; checks no secret is printed.
+fn run(slack: &FakeSlack, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slack-sessions"));
+    cmd.args(args)
+        .env_remove("SLACK_TOKEN")
+        .env_remove("SLACK_REFRESH_TOKEN")
+        .env_remove("SLACK_TOKEN_FILE")
+        .env("SLACK_API_URL", slack.api_url())
+        .env("SLACK_CLIENT_ID", CLIENT_ID)
+        .env("SLACK_CLIENT_SECRET", CLIENT_SECRET);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    for secret in secrets(slack) {
+        for w in secret.as_bytes().windows(12) {
+            let w = std::str::from_utf8(w).unwrap();
+            assert!(
+                !stdout.contains(w) && !stderr.contains(w),
+                "{w:?} leaked: {stdout}{stderr}"
+            );
+        }
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code().unwrap(), stdout, stderr)
+}
+
+fn stored(file: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+}
+
+fn mode(file: &Path) -> u32 {
+    std::fs::metadata(file).unwrap().permissions().mode() & 0o777
+}
+
+/// How many oauth.v2.access requests carried this refresh token.
+fn sent_refresh(slack: &FakeSlack, refresh: &str) -> usize {
+    slack
+        .server
+        .received()
+        .iter()
+        .filter(|r| r.target == "/api/oauth.v2.access" && r.body_str().contains(refresh))
+        .count()
+}
+
+fn expire_all(slack: &FakeSlack) {
+    slack.with(|s| {
+        for at in s.rotation.as_mut().unwrap().access.values_mut() {
+            *at = std::time::Instant::now();
+        }
+    });
+}
+
+#[test]
+fn a_rotating_user_token_is_a_user_token_and_a_refresh_token_is_named() {
+    let slack = server(2, Duration::from_secs(30));
+    let (access, refresh) = first_pair(&slack);
+    let (code, _, stderr) = run(&slack, &[("SLACK_TOKEN", &access)], &["reset", "W1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert_eq!(slack.resets("W1"), 1);
+
+    let before = slack.server.received().len();
+    let (code, _, stderr) = run(&slack, &[("SLACK_TOKEN", &refresh)], &["reset", "W2"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("refresh token (xoxe-)"), "{stderr}");
+    assert!(stderr.contains("SLACK_REFRESH_TOKEN"), "{stderr}");
+    assert_eq!(slack.server.received().len(), before, "a request was sent");
+}
+
+#[test]
+fn the_first_pair_comes_from_the_environment_then_the_file_alone() {
+    let slack = server(3, Duration::from_secs(30));
+    let (access, refresh) = first_pair(&slack);
+    expire_all(&slack); // the environment's access token has expired; its expiry is unknown
+    let dir = temp_dir("first");
+    let file = dir.join("pair.json");
+    let file_arg = file.to_str().unwrap();
+    let env = [
+        ("SLACK_TOKEN", access.as_str()),
+        ("SLACK_REFRESH_TOKEN", refresh.as_str()),
+    ];
+
+    let (code, _, stderr) = run(&slack, &env, &["--token-file", file_arg, "reset", "W1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("created"), "{stderr}");
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    assert_eq!(slack.resets("W1"), 1);
+    assert_eq!(mode(&file), 0o600);
+    let pair = stored(&file);
+    let server_refresh = slack.with(|s| s.rotation.as_ref().unwrap().refresh.clone());
+    assert_eq!(pair["refresh_token"], server_refresh.as_str());
+    assert!(
+        pair["expires_at"].as_u64().unwrap()
+            > SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+    );
+
+    // Same environment again: the file wins, nothing is renewed (the token is fresh).
+    let (code, _, stderr) = run(&slack, &env, &["--token-file", file_arg, "reset", "W2"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("using the token pair in"), "{stderr}");
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+
+    // Expired again: renewed from the file's refresh token, through SLACK_TOKEN_FILE.
+    expire_all(&slack);
+    let mut env_file = env.to_vec();
+    env_file.push(("SLACK_TOKEN_FILE", file_arg));
+    let (code, _, stderr) = run(&slack, &env_file, &["reset", "W3"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(slack.calls("oauth.v2.access"), 2);
+    assert_eq!(slack.resets("W3"), 1);
+    // The environment's refresh token was sent once, when the file did not exist.
+    assert_eq!(sent_refresh(&slack, &refresh), 1);
+    let server_refresh = slack.with(|s| s.rotation.as_ref().unwrap().refresh.clone());
+    assert_eq!(stored(&file)["refresh_token"], server_refresh.as_str());
+    assert_eq!(mode(&file), 0o600);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_token_file_open_to_others_is_refused_before_any_call() {
+    let slack = server(1, Duration::from_secs(30));
+    let dir = temp_dir("open");
+    let file = dir.join("pair.json");
+    let (access, refresh) = first_pair(&slack);
+    std::fs::write(
+        &file,
+        format!(r#"{{"access_token":"{access}","refresh_token":"{refresh}","expires_at":null}}"#),
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, _, stderr) = run(
+        &slack,
+        &[],
+        &["--token-file", file.to_str().unwrap(), "reset", "W1"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("mode 644") && stderr.contains("chmod 600"),
+        "{stderr}"
+    );
+    assert!(slack.server.received().is_empty());
+
+    // A refresh token without a file to keep the next pair in is refused too.
+    let (code, _, stderr) = run(
+        &slack,
+        &[("SLACK_TOKEN", &access), ("SLACK_REFRESH_TOKEN", &refresh)],
+        &["reset", "W1"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--token-file"), "{stderr}");
+    assert!(slack.server.received().is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_long_reset_many_survives_renewals_mid_run() {
+    let lifetime = Duration::from_secs(1);
+    let slack = server(20, lifetime);
+    let (access, refresh) = first_pair(&slack);
+    let dir = temp_dir("long");
+    let file = dir.join("pair.json");
+    let expires = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"access_token":"{access}","refresh_token":"{refresh}","expires_at":{expires}}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let users = dir.join("users.txt");
+    std::fs::write(
+        &users,
+        (1..=20).map(|n| format!("W{n}\n")).collect::<String>(),
+    )
+    .unwrap();
+    // 20 users at most 600 a minute: two seconds, two token lifetimes.
+    let (code, stdout, stderr) = run(
+        &slack,
+        &[],
+        &[
+            "--token-file",
+            file.to_str().unwrap(),
+            "--json",
+            "reset-many",
+            users.to_str().unwrap(),
+            "--rate",
+            "600",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ok = lines
+        .iter()
+        .filter(|l| l["ok"] == true && l.get("user_id").is_some())
+        .count();
+    assert_eq!(ok, 20, "{stdout}");
+    for n in 1..=20 {
+        assert_eq!(slack.resets(&format!("W{n}")), 1, "W{n}");
+    }
+    let issued = slack.with(|s| s.rotation.as_ref().unwrap().issued);
+    assert!(issued >= 1, "no renewal in a run across two lifetimes");
+    assert_eq!(slack.calls("oauth.v2.access"), issued);
+    let server_refresh = slack.with(|s| s.rotation.as_ref().unwrap().refresh.clone());
+    assert_eq!(stored(&file)["refresh_token"], server_refresh.as_str());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_pair_that_cannot_be_written_says_what_was_lost_and_how_to_recover() {
+    let slack = server(2, Duration::from_secs(30));
+    let (access, refresh) = first_pair(&slack);
+    let dir = temp_dir("lost");
+    let file = dir.join("pair.json");
+    let old =
+        format!(r#"{{"access_token":"{access}","refresh_token":"{refresh}","expires_at":1}}"#);
+    std::fs::write(&file, &old).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // The temporary file cannot be created (a directory is in the way): the crash
+    // between renewal and storing, made certain.
+    std::fs::create_dir(dir.join(".pair.json.tmp")).unwrap();
+    let (code, stdout, stderr) = run(
+        &slack,
+        &[],
+        &[
+            "--token-file",
+            file.to_str().unwrap(),
+            "--json",
+            "reset",
+            "W1",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let object: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(object["ok"], false);
+    assert_eq!(object["error"], "token_not_stored");
+    let message = object["message"].as_str().unwrap();
+    for words in [
+        "spent the old refresh token",
+        "pair.json",
+        "new pair is lost",
+        "authorize the app again",
+        "remove the token file",
+    ] {
+        assert!(message.contains(words), "{words:?} missing: {message}");
+    }
+    // Slack issued a pair, nothing used it, the file is as it was.
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    assert_eq!(slack.resets("W1"), 0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), old);
+    std::fs::remove_dir_all(dir).unwrap();
+}
