@@ -561,6 +561,7 @@ impl Client<DefaultTransport> {
 }
 
 #[cfg(feature = "ureq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 impl Client<crate::UreqTransport> {
     /// A client for Slack's API over a default [`UreqTransport`](crate::UreqTransport).
     ///
@@ -848,6 +849,7 @@ impl<T: Transport> ClientBuilder<T> {
 }
 
 #[cfg(feature = "ureq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 impl ClientBuilder<DefaultTransport> {
     /// Bound on one whole attempt (connect, send, wait, read) of the built-in transport.
     /// Without it, each phase has its own bound; see

@@ -113,6 +113,15 @@
 //! [`Client::with_transport`] or [`ClientBuilder::transport`]. [`FakeTransport`] is always
 //! there, for tests of your own code.
 //!
+//! # Rotating tokens, and one client for a whole service
+//!
+//! With Slack's token rotation on, give [`Client::builder`] a [`RotatingToken`] and an
+//! [`on_renewal`](ClientBuilder::on_renewal) that stores each new [`TokenPair`]: the client
+//! renews through `oauth.v2.access` ahead of expiry, one renewal at a time however many
+//! threads share it, and stores before it uses. [`Client`] is cheap to clone (a handle to
+//! one shared client) and names the built-in transport by default, so a service holds a
+//! plain `Client`. A renewal that fails is [`Error::Renewal`].
+//!
 //! # The token
 //!
 //! [`Token`] never shows the secret in `Debug` or `Display`; the client sends it only in
@@ -123,6 +132,7 @@
 //! even when a server or proxy echoes it back. (ureq's own DEBUG and TRACE records come
 //! before any scrub: see the README's Reliability section.)
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
@@ -184,6 +194,7 @@ pub use token::Token;
 #[doc(inline)]
 pub use transport::fake::FakeTransport;
 #[cfg(feature = "ureq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 #[doc(inline)]
 pub use transport::ureq::{UreqTransport, UreqTransportBuilder};
 #[doc(inline)]

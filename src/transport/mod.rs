@@ -8,6 +8,7 @@ pub mod fake;
 #[cfg(feature = "ureq")]
 mod resolver;
 #[cfg(feature = "ureq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 pub mod ureq;
 
 /// The request a [`Transport`] sends: an `http::Request` with the form body as bytes.
