@@ -5,23 +5,65 @@
 //! cursor, in a user id, in a mistyped field, in `Location` or `x-slack-req-id`), no
 //! output of any kind holds 8 consecutive characters of it: `Display`, `Debug`, the
 //! source chain, `ResponseMeta`, pages, and every log record of the crate at every level;
-//! and, for the CLI, stdout, stderr and the report file.
+//! and, for the CLI, stdout, stderr and the report file. The same holds for every secret
+//! of a client with a rotating token: its access token, refresh token and client secret,
+//! whether the hostile answer comes to a call or to the renewal itself.
 
 mod support;
 
 use proptest::prelude::*;
-use slack_sessions::{Client, FakeTransport, ListRequest, ResetRequest, RetryPolicy};
+use std::time::{Duration, SystemTime};
+
+use slack_sessions::{
+    Client, FakeTransport, ListRequest, ResetRequest, RetryPolicy, RotatingToken,
+};
 use support::logs;
 
 /// A token shaped like Slack's (79 characters, 72 windows of 8), every window distinct.
 const TOKEN: &str =
     "xoxp-2718281828459-3141592653589-7937458469283-8f3a9c0d2b7e41f6a5c8d9e0b1f2a3c4";
 
-/// Every run of 8 characters of the token.
+/// A rotating token's secrets, shaped like Slack's, every window distinct from the rest.
+const ACCESS: &str =
+    "xoxe.xoxp-1-Mi0yLTE2NTkxNzQ0NjQyNzMtODAwMjE5NjA3ODQ5Ny1wUjZrQ2hGWnRYcVZ0bEJtSE9vU";
+const REFRESH: &str =
+    "xoxe-1-My0xLTE2NTkxNzQ0NjQyNzMtOTk4NzY1NDMyMTAtZkxhUnpQcVN3WG1uQmVUZ0h5WWtKZEF0";
+const CLIENT_SECRET: &str = "e1b9e11dfcd19c1982d5de12921e17e8";
+
+/// Every secret a client of this test holds: the fixed token, then a rotating token's.
+const SECRETS: [&str; 4] = [TOKEN, ACCESS, REFRESH, CLIENT_SECRET];
+
+/// Every run of 8 characters of any of the secrets.
 fn leaks(text: &str) -> Option<&'static str> {
-    (0..=TOKEN.len() - 8)
-        .map(|i| &TOKEN[i..i + 8])
-        .find(|w| text.contains(w))
+    SECRETS.iter().find_map(|secret| {
+        (0..=secret.len() - 8)
+            .map(|i| &secret[i..i + 8])
+            .find(|w| text.contains(w))
+    })
+}
+
+/// A client over `fake`: the fixed token (`which` 0), or the rotating one, renewed at
+/// once when `due` (so the answer goes to `oauth.v2.access` first).
+fn client_for(which: usize, due: bool, fake: &FakeTransport) -> Client<FakeTransport> {
+    let builder = if which == 0 {
+        Client::builder(TOKEN)
+    } else {
+        let expires = if due {
+            SystemTime::now()
+        } else {
+            SystemTime::now() + Duration::from_secs(3600)
+        };
+        Client::builder(
+            RotatingToken::new(ACCESS, REFRESH, "2141029472.691202649728", CLIENT_SECRET)
+                .expires_at(expires),
+        )
+        .on_renewal(|_| Ok::<(), std::io::Error>(()))
+    };
+    builder
+        .retry(RetryPolicy::none())
+        .transport(fake.clone())
+        .build()
+        .unwrap()
 }
 
 /// Malformed or unusual escapes, each planted right before a piece of the token: none
@@ -197,13 +239,9 @@ fn answer(
 }
 
 /// Every output an answer can reach, as text.
-fn outputs(response: http::Response<Vec<u8>>) -> Vec<String> {
+fn outputs(response: http::Response<Vec<u8>>, which: usize, due: bool) -> Vec<String> {
     let fake = FakeTransport::new();
-    let client = Client::builder(TOKEN)
-        .retry(RetryPolicy::none())
-        .transport(fake.clone())
-        .build()
-        .unwrap();
+    let client = client_for(which, due, &fake);
     let mut out = vec![format!("{client:?}")];
     let mut record = |r: Result<String, slack_sessions::Error>| match r {
         Ok(text) => out.push(text),
@@ -235,6 +273,8 @@ proptest! {
     #[test]
     fn no_output_holds_8_characters_of_the_token(
         status in prop_oneof![Just(200u16), Just(400), Just(429), Just(500), Just(302)],
+        which in 0..SECRETS.len(),
+        due in any::<bool>(),
         cut in 0..=TOKEN.len(),
         first in (spot(), spelling()),
         second in (spot(), spelling()),
@@ -244,21 +284,26 @@ proptest! {
         padding in prop_oneof![Just(0usize), 200..260usize],
     ) {
         logs::install();
+        // The pieces come from one secret; the client is the one that holds it.
+        let secret = SECRETS[which];
+        let cut = cut.min(secret.len());
         let before = BAD_ESCAPES[escape];
         let mut pieces = vec![];
         if cut > 0 {
-            pieces.push((TOKEN[..cut].to_owned(), first.0, first.1, before));
+            pieces.push((secret[..cut].to_owned(), first.0, first.1, before));
         }
-        if cut < TOKEN.len() {
-            pieces.push((TOKEN[cut..].to_owned(), second.0, second.1, before));
+        if cut < secret.len() {
+            pieces.push((secret[cut..].to_owned(), second.0, second.1, before));
         }
         if let Some((spot, how)) = whole {
-            pieces.push((TOKEN.to_owned(), spot, how, before));
+            pieces.push((secret.to_owned(), spot, how, before));
         }
         let (from, len, spot, how) = middle;
-        pieces.push((TOKEN[from..(from + len).min(TOKEN.len())].to_owned(), spot, how, before));
+        let from = from % (secret.len() - 7);
+        pieces.push((secret[from..(from + len).min(secret.len())].to_owned(), spot, how, before));
         let response = answer(status, &pieces, padding);
-        for text in outputs(response) {
+        let client = usize::from(which > 0);
+        for text in outputs(response, client, due && which > 0) {
             prop_assert!(leaks(&text).is_none(), "{:?} leaked in {text}", leaks(&text));
         }
     }
@@ -308,8 +353,11 @@ fn every_window_after_every_malformed_escape_in_every_spot_is_scrubbed() {
                     let windows: Vec<&str> =
                         (0..=piece.len() - 8).map(|i| &piece[i..i + 8]).collect();
                     tried += windows.len() as u64;
-                    let texts =
-                        outputs(answer(status, &[(piece.to_owned(), *spot, how, before)], 0));
+                    let texts = outputs(
+                        answer(status, &[(piece.to_owned(), *spot, how, before)], 0),
+                        0,
+                        false,
+                    );
                     for w in &windows {
                         if let Some(text) = texts.iter().find(|t| t.contains(w)) {
                             leaked += 1;
