@@ -841,8 +841,10 @@ impl<T: Transport> ClientBuilder<T> {
     /// # Errors
     ///
     /// [`Error::Config`] when the token cannot be used (empty, whitespace or control
-    /// characters), the API URL is not `https://` (or `http://` to a loopback host), or
-    /// the user agent is not a valid header value.
+    /// characters), the API URL is not `https://` (or `http://` to a loopback host),
+    /// the user agent is not a valid header value, or a rotating token has no
+    /// [`on_renewal`](ClientBuilder::on_renewal) or an unusable part (the message names it,
+    /// never its value).
     pub fn build(self) -> Result<Client<T>, Error> {
         self.settings.finish(self.transport)
     }
