@@ -252,6 +252,7 @@ fn a_long_reset_many_survives_renewals_mid_run() {
             users.to_str().unwrap(),
             "--rate",
             "600",
+            "--yes",
         ],
     );
     assert_eq!(code, 0, "{stderr}");
