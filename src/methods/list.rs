@@ -191,24 +191,27 @@ pub struct ActiveSession {
 }
 
 impl ActiveSession {
-    /// Whether this is a mobile session (`Some(true)`: iOS, iPadOS, Android, an iPhone,
-    /// iPad or Pixel), a web or desktop one (`Some(false)`: macOS, Windows, Linux,
-    /// ChromeOS), or `None` when its device fields do not tell; read from `recent`, then
-    /// `created`. This is how [`Client::reset_verified`](crate::Client::reset_verified)
-    /// decides which sessions a mobile- or web-only reset must end, and a check after
-    /// one should watch the sessions it cannot tell too.
+    /// What the device fields prove about the session's kind, for a mobile- or web-only
+    /// reset and the check after it: `Some(false)` when it is certainly a web (desktop app
+    /// or browser) session: every operating system named is a desktop one (macOS,
+    /// Windows, Linux) and nothing names a phone; `None` otherwise. A phone's fields
+    /// (`Android`, `Pixel 8`, `iOS`) fit the mobile app and a phone's browser alike, so
+    /// free text never proves a session mobile: `Some(true)` is never answered. This is
+    /// how [`Client::reset_verified`](crate::Client::reset_verified) decides which
+    /// sessions a scoped reset must end: a session is left out only when its kind is
+    /// certain, and a check watches every other one.
     ///
     /// ```
     /// # use slack_sessions::{ActiveSession, ListResponse};
     /// let page: ListResponse = serde_json::from_str(r#"{"active_sessions":[
-    ///     {"user_id":"W1","team_id":"T1","session_id":1,"created":{"os":"iOS"}},
+    ///     {"user_id":"W1","team_id":"T1","session_id":1,"created":{"os":"Android","device_hardware":"Pixel 8"}},
     ///     {"user_id":"W1","team_id":"T1","session_id":2,"created":{"os":"Windows"}},
     ///     {"user_id":"W1","team_id":"T1","session_id":3}]}"#).unwrap();
     /// let kinds: Vec<_> = page.active_sessions.iter().map(ActiveSession::is_mobile).collect();
-    /// assert_eq!(kinds, [Some(true), Some(false), None]);
+    /// assert_eq!(kinds, [None, Some(false), None]);
     /// ```
     pub fn is_mobile(&self) -> Option<bool> {
-        crate::org::session_kind(self).map(|k| k == crate::org::SessionKind::Mobile)
+        crate::org::certainly_web(self).then_some(false)
     }
 }
 

@@ -1,4 +1,6 @@
-//! The enqueue phase: `resetBulk` in chunks of 1,000.
+//! The enqueue phase: `resetBulk` in chunks of 1,000, one call a step. A chunk Slack
+//! refuses whole because of some of its users is split in halves and resent until the
+//! refused users stand alone.
 
 use std::collections::HashSet;
 
@@ -7,89 +9,146 @@ use crate::error::{ApiError, Error, ErrorCode};
 use crate::methods::reset_bulk::ResetBulkRequest;
 use crate::transport::Transport;
 
-use super::{Phase, ResetVerified};
+use super::{request_id, verify, Phase, ResetVerified};
 
-impl<T: Transport> ResetVerified<'_, T> {
-    pub(super) fn enqueue(&mut self) {
-        let chunks: Vec<Vec<String>> = self
-            .targets
-            .chunks(ResetBulkRequest::MAX_USERS)
-            .map(<[String]>::to_vec)
-            .collect();
-        for chunk in chunks {
-            let request = ResetBulkRequest::scoped(
-                chunk.iter().cloned(),
-                self.options.mobile_only,
-                self.options.web_only,
-            );
-            let (failed, result): (HashSet<String>, Result<Option<String>, Error>) =
-                match self.send(&request) {
-                    Ok(answer) => (
-                        HashSet::new(),
-                        Ok(answer.meta.request_id().map(str::to_owned)),
-                    ),
-                    Err(Error::Api(e)) if e.code() == &ErrorCode::FailedForSomeUsers => (
-                        named_users(&e, &chunk),
-                        Ok(e.meta().request_id().map(str::to_owned)),
-                    ),
-                    Err(e) => (chunk.iter().cloned().collect(), Err(e)),
-                };
-            if let Err(e) = &result {
-                if dooms_the_run(e) {
-                    return self.stop(format!(
-                        "resetBulk failed with an error every later call would share: {e}"
-                    ));
-                }
-            }
-            let request_id = result.ok().flatten();
-            // Every attempt of the chunk's call carried each of its users.
-            let attempts = self.last_attempts;
-            for user in chunk {
-                self.calls
-                    .insert(user.clone(), (request_id.clone(), attempts));
-                if failed.contains(&user) {
-                    self.fallback.push_back(user);
-                } else {
-                    self.pending.push(user);
-                }
-            }
-        }
-        // Users with nothing to watch are verified by the enqueue alone.
-        let pending = std::mem::take(&mut self.pending);
-        for user in pending {
-            let w = self.watched.get(&user).cloned().unwrap_or_default();
-            if w.sessions.is_empty() {
-                self.finish(
-                    &user,
-                    Ok(()),
-                    ResetHow::Bulk,
-                    true,
-                    Some("no active session at the snapshot".into()),
-                );
-            } else {
-                self.pending.push(user);
-            }
-        }
-        self.phase = Phase::Verify;
-    }
+/// The most calls spent isolating refused users in one chunk of 1,000: enough for 10
+/// refused users (2·10·log2(1000) ≈ 200). A code that refuses every part of a chunk
+/// (one that is about the whole org after all) costs no more than this; the users of
+/// the parts still refused then get the code without being isolated.
+const MAX_SPLIT_CALLS: u32 = 200;
+
+/// Codes with which Slack refuses a whole resetBulk call because of some of its users.
+fn refuses_for_some_users(code: &ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::UserNotFound
+            | ErrorCode::CannotResetBot
+            | ErrorCode::CannotResetPrimaryOwner
+            | ErrorCode::SessionResetNotAllowed
+            | ErrorCode::RestrictedAction
+            | ErrorCode::Other(_)
+    )
 }
 
-/// The users of `chunk` that Slack's messages name (`failed_for_some_users`).
-fn named_users(error: &ApiError, chunk: &[String]) -> HashSet<String> {
-    let named: HashSet<String> = chunk
-        .iter()
-        .filter(|u| {
-            error.messages().iter().any(|m| {
-                m.split(|c: char| !c.is_ascii_alphanumeric())
-                    .any(|word| word == u.as_str())
+impl<T: Transport> ResetVerified<'_, T> {
+    /// Sends the next chunk (or part of a refused chunk); when none is left, starts the
+    /// verification.
+    pub(super) fn enqueue_next(&mut self) {
+        let Some((chunk, top)) = self.chunks.pop_front() else {
+            self.round = verify::Round::start(&self.options);
+            self.phase = Phase::Verify;
+            return;
+        };
+        let request = ResetBulkRequest::scoped(
+            chunk.iter().map(|&at| self.users[at].id.clone()),
+            self.options.mobile_only,
+            self.options.web_only,
+        );
+        let patient = self.send(&request);
+        let rid = request_id(&patient.result);
+        for &at in &chunk {
+            let u = &mut self.users[at];
+            u.attempts += patient.attempts;
+            u.request_id.clone_from(&rid);
+        }
+        match patient.result {
+            Ok(_) => self.accepted(&chunk, &HashSet::new()),
+            Err(Error::Api(e)) if e.code() == &ErrorCode::FailedForSomeUsers => {
+                let failed = self.named_users(&e, &chunk);
+                self.accepted(&chunk, &failed);
+            }
+            Err(Error::Api(e)) if refuses_for_some_users(e.code()) => self.refused(chunk, top, e),
+            Err(e) if dooms_the_run(&e) => {
+                self.stop(format!(
+                    "resetBulk failed with an error every later call would share: {e}"
+                ));
+            }
+            // A passing failure that outlasted the retries: single resets for the chunk.
+            Err(_) => self.fallback.extend(chunk),
+        }
+    }
+
+    /// Slack took the chunk: its users wait to be verified, those with nothing to watch
+    /// are verified now; `failed` (named by `failed_for_some_users`) fall back.
+    fn accepted(&mut self, chunk: &[usize], failed: &HashSet<usize>) {
+        for &at in chunk {
+            if failed.contains(&at) {
+                self.fallback.push_back(at);
+                continue;
+            }
+            let u = &mut self.users[at];
+            u.accepted = true;
+            u.how = ResetHow::Bulk;
+            if u.sessions.is_empty() {
+                let detail = match (u.listed, u.left_out) {
+                    (false, _) => "no active session at the snapshot".to_owned(),
+                    (true, n) => format!(
+                        "no active session of this kind at the snapshot ({n} of the other kind left out)"
+                    ),
+                };
+                self.finish(at, Ok(()), ResetHow::Bulk, true, Some(detail));
+            } else {
+                u.pending = true;
+                self.pending.push(at);
+            }
+        }
+    }
+
+    /// Slack refused the whole call because of some of its users: a user alone gets the
+    /// code; a larger part is split in halves, sent first.
+    fn refused(&mut self, chunk: Vec<usize>, top: usize, e: ApiError) {
+        if chunk.len() == 1 {
+            let detail = format!("resetBulk refused this user: {}", e.code());
+            return self.finish(
+                chunk[0],
+                Err(Error::Api(e)),
+                ResetHow::Bulk,
+                false,
+                Some(detail),
+            );
+        }
+        let spent = self.split_calls.entry(top).or_default();
+        if *spent >= MAX_SPLIT_CALLS {
+            let detail = format!(
+                "resetBulk refused a part of {} users with {} and the refused users were not isolated after {MAX_SPLIT_CALLS} calls: nothing was reset for them",
+                chunk.len(),
+                e.code()
+            );
+            for at in chunk {
+                self.finish(
+                    at,
+                    Err(Error::Api(e.clone())),
+                    ResetHow::Bulk,
+                    false,
+                    Some(detail.clone()),
+                );
+            }
+            return;
+        }
+        *spent += 2;
+        let (first, second) = chunk.split_at(chunk.len() / 2);
+        self.chunks.push_front((second.to_vec(), top));
+        self.chunks.push_front((first.to_vec(), top));
+    }
+
+    /// The users of `chunk` that Slack's messages name (`failed_for_some_users`); all of
+    /// them when it names none we know.
+    fn named_users(&self, error: &ApiError, chunk: &[usize]) -> HashSet<usize> {
+        let named: HashSet<usize> = chunk
+            .iter()
+            .copied()
+            .filter(|&at| {
+                let id = self.users[at].id.as_str();
+                error.messages().iter().any(|m| {
+                    m.split(|c: char| !c.is_ascii_alphanumeric())
+                        .any(|word| word == id)
+                })
             })
-        })
-        .cloned()
-        .collect();
-    // Slack said some failed but named none we know: trust none of the chunk.
-    if named.is_empty() {
-        chunk.iter().cloned().collect()
-    } else {
-        named
+            .collect();
+        if named.is_empty() {
+            chunk.iter().copied().collect()
+        } else {
+            named
+        }
     }
 }

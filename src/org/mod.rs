@@ -1,11 +1,14 @@
 //! Logging out a whole org in minutes: [`Client::reset_verified`] (resetBulk, verified
-//! user by user against `admin.users.session.list`), [`Client::org_targets`] (who
-//! "everyone" is), and [`Client::resolve_users`] (emails to ids before any write).
+//! user by user against `admin.users.session.list`), [`Client::reset_everyone`] (the
+//! same for every user the session list names), [`Client::org_targets`] (who
+//! "everyone" is) and [`Client::resolve_users`] (emails to ids before any write).
 //!
-//! One home per phase of a run: [`snapshot`] (who has which session), [`enqueue`]
-//! (`resetBulk`), [`verify`] (are the snapshot's sessions gone), [`fallback`] (a single
-//! `reset` for whoever the bulk job missed); [`walk`] fetches pages for all of them, and
-//! [`targets`] says who a run is for.
+//! One home per phase of a run: [`targets`] (who a run is for), [`snapshot`] (who has
+//! which session), [`enqueue`] (`resetBulk`, and isolating the ids that make Slack refuse
+//! a whole call), [`verify`] (are the snapshot's sessions gone), [`fallback`] (a single
+//! `reset` for whoever the bulk job missed); [`walk`] fetches pages for all of them.
+//! This file holds the run's state and hands each user's outcome out as soon as it is
+//! known.
 
 mod enqueue;
 mod fallback;
@@ -16,7 +19,8 @@ mod walk;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::bulk::{Patience, Patient, ResetHow, ResetOutcome};
 use crate::client::Client;
@@ -25,8 +29,7 @@ use crate::meta::WithMeta;
 use crate::method::SlackMethod;
 use crate::transport::Transport;
 
-use snapshot::Watched;
-pub(crate) use snapshot::{session_kind, SessionKind};
+pub(crate) use snapshot::certainly_web;
 pub use targets::OrgTargets;
 
 /// Options of a [`Client::reset_verified`] run.
@@ -107,17 +110,27 @@ impl VerifyOptions {
         self
     }
 
-    fn kind(&self) -> Option<SessionKind> {
+    fn scope(&self) -> Scope {
         match (self.mobile_only, self.web_only) {
-            (true, _) => Some(SessionKind::Mobile),
-            (_, true) => Some(SessionKind::Web),
-            _ => None,
+            (true, _) => Scope::Mobile,
+            (_, true) => Scope::Web,
+            _ => Scope::All,
         }
     }
 }
 
+/// Which sessions a run resets (and so which it must see gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    All,
+    Mobile,
+    Web,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
+    /// Whole-org runs only: who the token is, and who the owners are.
+    Targets,
     Snapshot,
     Enqueue,
     Verify,
@@ -126,50 +139,127 @@ enum Phase {
     Done,
 }
 
-/// A [`Client::reset_verified`] run: an iterator of one [`ResetOutcome`] per user, each
-/// yielded as that user gets a final answer (verified by the bulk job, reset and
-/// verified singly, or failed).
+/// Everything a run knows about one target user. Kept small: a whole-org run holds
+/// 100,000 of them.
+#[derive(Debug)]
+struct UserState {
+    id: String,
+    /// The sessions whose going away verifies the user: (workspace, session id), the
+    /// workspace an index into [`ResetVerified::teams`].
+    sessions: Vec<(u32, u64)>,
+    /// How many watched sessions are of a kind the device fields cannot prove (scoped
+    /// runs only), and one example of what the fields said.
+    unproven: u32,
+    unproven_example: Option<Box<str>>,
+    /// Sessions a scoped run left out because they are certainly of the other kind.
+    left_out: u32,
+    /// Whether the snapshot listed any session of the user, of any kind.
+    listed: bool,
+    /// Whether Slack accepted a reset for the user (a resetBulk call or a single reset).
+    accepted: bool,
+    how: ResetHow,
+    /// Request id of the call that reset the user, shared by the users of one chunk.
+    request_id: Option<Arc<str>>,
+    /// Calls made for the user (for a chunk: every call of the chunk, 429s included).
+    attempts: u32,
+    pending: bool,
+    finished: bool,
+}
+
+impl UserState {
+    fn new(id: String) -> Self {
+        UserState {
+            id,
+            sessions: Vec::new(),
+            unproven: 0,
+            unproven_example: None,
+            left_out: 0,
+            listed: false,
+            accepted: false,
+            how: ResetHow::Bulk,
+            request_id: None,
+            attempts: 0,
+            pending: false,
+            finished: false,
+        }
+    }
+}
+
+/// A whole-org run ([`Client::reset_everyone`]): who is left out, and who was found.
+#[derive(Debug, Default)]
+struct OrgMode {
+    include_self: bool,
+    skip: HashSet<String>,
+    found: OrgTargets,
+}
+
+/// A [`Client::reset_verified`] (or [`Client::reset_everyone`]) run: an iterator of one
+/// [`ResetOutcome`] per user, each yielded as soon as that user's answer is known,
+/// during every phase: a kill loses at most what the call in flight was deciding (a
+/// whole walk of the session list decides many users at once: see below).
 ///
-/// The steps: **snapshot** (walk `admin.users.session.list` for the whole org, 1,000 a
-/// page, and keep each target user's session ids; for a mobile- or web-only run, only
-/// sessions of that kind); **enqueue** (`resetBulk` in chunks of 1,000; the users
-/// `failed_for_some_users` names go straight to the fallback); **verify** (walk the list
-/// again, backing off between walks, until every user's snapshot sessions are gone or
-/// the deadline passes; new sessions, people logging back in, do not count against
-/// them); **fall back** (a single `reset` for each user not verified, then verify them
-/// again). A fatal error (an org- or token-wide code, see
-/// [`ErrorCode::class`](crate::ErrorCode::class)) stops the run: [`stopped`](Self::stopped)
-/// says why and [`remaining`](Self::remaining) who has no answer yet.
+/// The phases, each with its own file under `src/org/`:
+/// - **targets** (whole-org runs only): `auth.test` (who the token is, left out unless
+///   asked) and `admin.users.list` with `include_owners` (the primary owner, whom Slack
+///   refuses to reset, is left out): a couple of calls, not a walk of every user.
+/// - **snapshot**: one walk of `admin.users.session.list`, 1,000 sessions a page, page
+///   by page (nothing but the target users' session ids is kept). Each target's
+///   sessions, on every workspace, are what must go away. A whole-org run targets every
+///   user the list names: a user without a session has nothing to log out. A mobile- or
+///   web-only run leaves a session out only when its kind is certain (desktop operating
+///   systems are certainly web; a phone's fields fit the mobile app and a phone browser
+///   alike, so such a session is watched in every run, and the user's line says so).
+/// - **enqueue**: `resetBulk` in chunks of 1,000, the users the snapshot listed first.
+///   When Slack refuses a whole call because of some of its users (`user_not_found`,
+///   `cannot_reset_bot`, `cannot_reset_primary_owner`, `session_reset_not_allowed`,
+///   `restricted_action`, or a code this crate does not know), the chunk is split in
+///   halves and each is sent again, until the refused users stand alone: they get
+///   Slack's code, everyone else goes through `resetBulk` (k bad ids cost about
+///   2·k·log2(1000) calls, not 1,000 single resets). A user with nothing to watch is
+///   verified as soon as the call is accepted.
+/// - **verify**: until the [deadline](VerifyOptions::deadline): ask a rotating sample of
+///   3 users whether the job has applied, walk the whole list when it has (or ask each
+///   user alone, on every workspace they held a session in, when fewer users are left
+///   than a walk has pages). New sessions, people logging back in, do not count.
+/// - **fall back**: a single `reset` for each user not verified, then verify them again
+///   under the same deadline.
+///
+/// A fatal error (an org- or token-wide code, see
+/// [`ErrorCode::class`](crate::ErrorCode::class)) stops the run: every user whose reset
+/// Slack had accepted still gets a line (reset sent, not verified, and why),
+/// [`stopped`](Self::stopped) says why and [`remaining`](Self::remaining) who has no
+/// answer.
 #[must_use = "iterators do nothing unless consumed"]
 pub struct ResetVerified<'a, T> {
     client: &'a Client<T>,
     options: VerifyOptions,
-    targets: Vec<String>,
+    users: Vec<UserState>,
+    index: HashMap<String, usize>,
+    /// Workspace ids, interned (a run has few).
+    teams: Vec<String>,
+    org: Option<OrgMode>,
     phase: Phase,
-    watched: HashMap<String, Watched>,
-    /// Users enqueued (or singly reset) and waiting to be verified, with what was
-    /// learned of their call so far.
-    pending: Vec<String>,
-    fallback: VecDeque<String>,
-    /// Per user: request id and calls of the reset that reached them.
-    calls: HashMap<String, (Option<String>, u32)>,
+    /// resetBulk calls still to make: the users of each, and the top-level chunk it came
+    /// from (splits of a refused chunk go to the front).
+    chunks: VecDeque<(Vec<usize>, usize)>,
+    /// Per top-level chunk: calls spent isolating refused users.
+    split_calls: HashMap<usize, u32>,
+    pending: Vec<usize>,
+    fallback: VecDeque<usize>,
+    round: verify::Round,
+    /// Pages of the last whole walk of the list (the snapshot's, then the checks').
+    walk_pages: usize,
     ready: VecDeque<ResetOutcome>,
-    finished: HashSet<String>,
     stopped: Option<String>,
     /// Calls made, by method, for the run's report.
     calls_by_method: HashMap<&'static str, u32>,
-    /// Attempts the last [`send`](Self::send) made (its waited-out 429s included).
-    last_attempts: u32,
-    last_walk_pages: usize,
-    /// Where the next sample of pending users starts.
-    sample_at: usize,
 }
 
 impl<T: Transport> Client<T> {
     /// Logs these users out with `admin.users.session.resetBulk` (1,000 a call) and
     /// verifies each one against `admin.users.session.list`, falling back to a single
     /// `reset` for anyone the bulk job does not log out by the deadline; see
-    /// [`ResetVerified`]. Nobody is left without a final answer.
+    /// [`ResetVerified`]. Every user whose reset was sent gets an outcome.
     ///
     /// For 10,000 users that is 10 `resetBulk` calls and a few walks of the session list,
     /// where [`reset_many`](Client::reset_many) needs 10,000 Tier-2 calls (over 8 hours).
@@ -178,44 +268,112 @@ impl<T: Transport> Client<T> {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut seen = HashSet::new();
-        let targets = user_ids
-            .into_iter()
-            .map(Into::into)
-            .filter(|id: &String| seen.insert(id.clone()))
-            .collect();
-        ResetVerified {
-            client: self,
-            options,
-            targets,
-            phase: Phase::Snapshot,
-            watched: HashMap::new(),
-            pending: Vec::new(),
-            fallback: VecDeque::new(),
-            calls: HashMap::new(),
-            ready: VecDeque::new(),
-            finished: HashSet::new(),
-            stopped: None,
-            calls_by_method: HashMap::new(),
-            last_attempts: 0,
-            last_walk_pages: 1,
-            sample_at: 0,
+        let mut run = ResetVerified::new(self, options, Phase::Snapshot, None);
+        for id in user_ids {
+            run.add(id.into());
         }
+        run
+    }
+
+    /// Logs out every user of the org who has an active session, verified as
+    /// [`reset_verified`](Client::reset_verified) does: the targets are the users the
+    /// session snapshot names (a user without a session has nothing to log out), minus
+    /// the primary owner(s) (from `admin.users.list` with `include_owners`: Slack refuses
+    /// to reset them) and, unless `include_self`, the token's own user (from
+    /// `auth.test`), so that the responder keeps a working console. Bots have no sessions
+    /// in the list (`bots_not_allowed`); should one appear, Slack's refusal is isolated
+    /// like any other. [`org`](ResetVerified::org) says who was found and left out.
+    ///
+    /// For 100,000 users with 3 sessions each: about 300 `list` calls for the snapshot,
+    /// 100 `resetBulk` calls and a few checks, against 1,000 `admin.users.list` calls for
+    /// [`org_targets`](Client::org_targets) alone.
+    pub fn reset_everyone(
+        &self,
+        include_self: bool,
+        options: VerifyOptions,
+    ) -> ResetVerified<'_, T> {
+        let org = OrgMode {
+            include_self,
+            ..OrgMode::default()
+        };
+        ResetVerified::new(self, options, Phase::Targets, Some(org))
     }
 }
 
 impl<'a, T: Transport> ResetVerified<'a, T> {
+    fn new(
+        client: &'a Client<T>,
+        options: VerifyOptions,
+        phase: Phase,
+        org: Option<OrgMode>,
+    ) -> Self {
+        ResetVerified {
+            client,
+            options,
+            users: Vec::new(),
+            index: HashMap::new(),
+            teams: Vec::new(),
+            org,
+            phase,
+            chunks: VecDeque::new(),
+            split_calls: HashMap::new(),
+            pending: Vec::new(),
+            fallback: VecDeque::new(),
+            round: verify::Round::default(),
+            walk_pages: 1,
+            ready: VecDeque::new(),
+            stopped: None,
+            calls_by_method: HashMap::new(),
+        }
+    }
+
+    /// A target user, once.
+    fn add(&mut self, id: String) -> Option<usize> {
+        if self.index.contains_key(&id) {
+            return None;
+        }
+        let at = self.users.len();
+        self.index.insert(id.clone(), at);
+        self.users.push(UserState::new(id));
+        Some(at)
+    }
+
+    /// For a whole-org run ([`Client::reset_everyone`]): users to leave out, e.g. the ones
+    /// an earlier report shows done. Ignored by [`Client::reset_verified`] runs (leave
+    /// them out of the ids instead).
+    pub fn skipping<I, S>(mut self, user_ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        if let Some(org) = &mut self.org {
+            org.skip.extend(user_ids.into_iter().map(Into::into));
+        }
+        self
+    }
+
+    /// For a whole-org run, once the snapshot is taken: the users it targets (`users`),
+    /// the primary owner(s) and the caller it left out. `bots` stays empty: bots have no
+    /// sessions to list.
+    pub fn org(&self) -> Option<&OrgTargets> {
+        self.org
+            .as_ref()
+            .filter(|_| !matches!(self.phase, Phase::Targets | Phase::Snapshot))
+            .map(|o| &o.found)
+    }
+
     /// Why the run stopped early, if it did.
     pub fn stopped(&self) -> Option<&str> {
         self.stopped.as_deref()
     }
 
-    /// The users with no final answer yet (all of them left after an early stop).
+    /// The users with no final answer yet (after an early stop: the users no reset was
+    /// accepted for). A whole-org run knows its users once the snapshot is taken.
     pub fn remaining(&self) -> impl Iterator<Item = &str> + '_ {
-        self.targets
+        self.users
             .iter()
-            .filter(|u| !self.finished.contains(*u))
-            .map(String::as_str)
+            .filter(|u| !u.finished)
+            .map(|u| u.id.as_str())
     }
 
     /// Calls made so far, by Slack method.
@@ -223,80 +381,97 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
         self.calls_by_method.iter().map(|(m, n)| (*m, *n))
     }
 
-    fn send<R: SlackMethod>(&mut self, request: &R) -> Result<WithMeta<R::Response>, Error> {
-        let Patient {
-            result, attempts, ..
-        } = self.client.send_patiently(
-            request,
+    fn send<R: SlackMethod>(&mut self, request: &R) -> Patient<R::Response> {
+        send(
+            self.client,
+            &mut self.calls_by_method,
             Patience::waits(self.options.max_rate_limit_waits),
-            || {},
-        );
-        *self.calls_by_method.entry(R::NAME).or_default() += attempts;
-        self.last_attempts = attempts;
-        result
+            request,
+        )
     }
 
+    /// Ends the run early. Every user Slack accepted a reset for gets a line now: what
+    /// was done, that it is not verified, and why.
     fn stop(&mut self, why: String) {
-        self.stopped = Some(why);
         self.phase = Phase::Done;
+        self.chunks.clear();
+        self.fallback.clear();
+        self.pending.clear();
+        for at in 0..self.users.len() {
+            let u = &self.users[at];
+            if u.accepted && !u.finished {
+                let detail = format!(
+                    "{} accepted; not verified: the run stopped ({why})",
+                    match u.how {
+                        ResetHow::Single => "the single reset was",
+                        _ => "the resetBulk job was",
+                    }
+                );
+                let how = u.how;
+                self.finish(at, Ok(()), how, false, Some(detail));
+            }
+        }
+        self.stopped = Some(why);
     }
 
+    /// The user's final answer, handed out by the next call of `next`.
     fn finish(
         &mut self,
-        user: &str,
+        at: usize,
         result: Result<(), Error>,
         how: ResetHow,
         verified: bool,
         detail: Option<String>,
     ) {
-        if !self.finished.insert(user.to_owned()) {
+        let u = &mut self.users[at];
+        if u.finished {
             return;
         }
-        let (request_id, attempts) = self.calls.get(user).cloned().unwrap_or((None, 0));
+        u.finished = true;
+        u.pending = false;
         self.ready.push_back(ResetOutcome {
-            user_id: user.to_owned(),
+            user_id: u.id.clone(),
             result,
-            request_id,
-            attempts,
+            request_id: u.request_id.as_deref().map(str::to_owned),
+            attempts: u.attempts,
             how,
             verified,
             detail,
         });
     }
 
-    /// Runs the current phase to its end (or to a stop).
+    /// Runs one step of the current phase: at most one call, or one walk of the list.
     fn step(&mut self) {
         match self.phase {
+            Phase::Targets => self.targets(),
             Phase::Snapshot => self.snapshot(),
-            Phase::Enqueue => self.enqueue(),
-            Phase::Verify => {
-                let unverified = self.verify(ResetHow::Bulk);
-                if self.phase == Phase::Done {
-                    return;
-                }
-                self.fallback.extend(unverified);
-                self.phase = Phase::Fallback;
-            }
-            Phase::Fallback => self.fall_back(),
-            Phase::FinalVerify => {
-                let unverified = self.verify(ResetHow::Single);
-                for user in unverified {
-                    let sessions = self
-                        .watched
-                        .get(&user)
-                        .map(|w| w.sessions.clone())
-                        .unwrap_or_default();
-                    let detail = format!(
-                        "reset answered ok, but session(s) {sessions:?} were still listed at the deadline"
-                    );
-                    self.finish(&user, Ok(()), ResetHow::Single, false, Some(detail));
-                }
-                if self.phase != Phase::Done {
-                    self.phase = Phase::Done;
-                }
-            }
+            Phase::Enqueue => self.enqueue_next(),
+            Phase::Verify => self.verify_step(ResetHow::Bulk),
+            Phase::Fallback => self.fall_back_next(),
+            Phase::FinalVerify => self.verify_step(ResetHow::Single),
             Phase::Done => {}
         }
+    }
+}
+
+/// Sends `request` as a run does, rate limits waited out within `patience`, counting
+/// every attempt by method.
+fn send<T: Transport, R: SlackMethod>(
+    client: &Client<T>,
+    calls: &mut HashMap<&'static str, u32>,
+    patience: Patience,
+    request: &R,
+) -> Patient<R::Response> {
+    let patient = client.send_patiently(request, patience, || {});
+    *calls.entry(R::NAME).or_default() += patient.attempts;
+    patient
+}
+
+/// The request id of an answer or an error, shared.
+fn request_id<R>(result: &Result<WithMeta<R>, Error>) -> Option<Arc<str>> {
+    match result {
+        Ok(a) => a.meta.request_id().map(Arc::from),
+        Err(e) => e.request_id().map(Arc::from),
     }
 }
 
@@ -320,9 +495,19 @@ impl<T> fmt::Debug for ResetVerified<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResetVerified")
             .field("phase", &self.phase)
-            .field("targets", &self.targets.len())
-            .field("finished", &self.finished.len())
+            .field("targets", &self.users.len())
+            .field(
+                "finished",
+                &self.users.iter().filter(|u| u.finished).count(),
+            )
             .field("stopped", &self.stopped)
             .finish_non_exhaustive()
     }
+}
+
+/// When a deadline that started at `started` and lasts `limit` passes.
+fn deadline_of(started: Instant, limit: Duration) -> Instant {
+    started
+        .checked_add(limit)
+        .unwrap_or(started + Duration::from_secs(86_400 * 365))
 }

@@ -1,86 +1,171 @@
-//! The snapshot phase: which sessions each target user has, and so which sessions
-//! must go away before the user is verified.
+//! The snapshot phase: which sessions each target user has (on every workspace), and so
+//! which sessions must go away before the user is verified; and, for a whole-org run,
+//! who the targets are.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use crate::methods::list::ActiveSession;
+use crate::methods::list::{ActiveSession, DeviceInfo, ListRequest};
+use crate::methods::reset_bulk::ResetBulkRequest;
 use crate::transport::Transport;
 
-use super::{Phase, ResetVerified};
+use super::walk::{walk_sessions, Page};
+use super::{Phase, ResetVerified, Scope, UserState};
 
-/// A session's kind, as far as its device fields tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SessionKind {
-    Mobile,
-    Web,
+/// What the device fields of a session prove about its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A desktop operating system (macOS, Windows, Linux) and nothing that looks like a
+    /// phone: the desktop app or a browser, a web session for `web_only`.
+    CertainlyWeb,
+    /// Anything else: a phone's fields (`Android`, `Pixel 8`, `iOS`) fit the mobile app
+    /// and a phone's browser alike, and missing or unknown fields prove nothing. What the
+    /// fields said, for the report.
+    Unproven(String),
 }
 
-/// Mobile or web (desktop and browsers), from `recent` then `created`; `None` when the
-/// fields do not say.
-pub(crate) fn session_kind(s: &ActiveSession) -> Option<SessionKind> {
-    for device in [&s.recent, &s.created].into_iter().flatten() {
-        let os = device.os.as_deref().unwrap_or("").to_ascii_lowercase();
-        let hw = device
-            .device_hardware
-            .as_deref()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let mobile = ["ios", "ipados", "android"].iter().any(|m| os.contains(m))
-            || ["iphone", "ipad", "android", "pixel"]
-                .iter()
-                .any(|m| hw.contains(m));
-        if mobile {
-            return Some(SessionKind::Mobile);
-        }
-        let web = ["mac", "os x", "windows", "linux", "chrome os", "cros"]
-            .iter()
-            .any(|w| os.contains(w));
-        if web {
-            return Some(SessionKind::Web);
+const PHONE_WORDS: [&str; 10] = [
+    "ios", "ipados", "iphone", "ipad", "android", "pixel", "phone", "mobile", "tablet", "galaxy",
+];
+const DESKTOP_SYSTEMS: [&str; 5] = ["mac os", "macos", "os x", "windows", "linux"];
+
+/// A session's kind, as far as its device fields prove it: certainly web only when every
+/// operating system named is a desktop one and no field names a phone. Free text can
+/// mislead (a phone's browser reports the phone), so it never proves a session mobile.
+pub(super) fn kind_of(s: &ActiveSession) -> Kind {
+    let devices: Vec<&DeviceInfo> = [&s.recent, &s.created].into_iter().flatten().collect();
+    let lower = |f: &Option<String>| f.as_deref().unwrap_or("").trim().to_ascii_lowercase();
+    let mut systems = 0;
+    let mut all_desktop = true;
+    let mut phone = false;
+    for d in &devices {
+        let (os, hw) = (lower(&d.os), lower(&d.device_hardware));
+        phone |= PHONE_WORDS.iter().any(|w| os.contains(w) || hw.contains(w));
+        if !os.is_empty() {
+            systems += 1;
+            all_desktop &= DESKTOP_SYSTEMS.iter().any(|w| os.contains(w));
         }
     }
-    None
+    if systems > 0 && all_desktop && !phone {
+        return Kind::CertainlyWeb;
+    }
+    let said: Vec<String> = devices
+        .iter()
+        .flat_map(|d| [&d.os, &d.device_hardware])
+        .filter_map(|f| f.as_deref().filter(|v| !v.trim().is_empty()))
+        .map(|v| v.chars().take(40).collect::<String>())
+        .collect();
+    let mut said = said;
+    said.dedup();
+    Kind::Unproven(if said.is_empty() {
+        "no device fields".to_owned()
+    } else {
+        said.join(" / ")
+    })
 }
 
-/// What a user had at the snapshot: the sessions whose going away verifies them.
-#[derive(Debug, Default, Clone)]
-pub(super) struct Watched {
-    pub(super) sessions: Vec<u64>,
-    /// Sessions of the kind asked for that the fields could not tell the kind of.
-    pub(super) unknown_kind: usize,
-    pub(super) team_id: Option<String>,
+/// Whether the device fields prove `s` a web session (see [`kind_of`]): what
+/// [`ActiveSession::is_mobile`] answers.
+pub(crate) fn certainly_web(s: &ActiveSession) -> bool {
+    kind_of(s) == Kind::CertainlyWeb
 }
 
 impl<T: Transport> ResetVerified<'_, T> {
+    /// One walk of the whole session list, page by page: each target user's sessions (a
+    /// whole-org run makes every user it lists a target, minus those it leaves out).
     pub(super) fn snapshot(&mut self) {
-        let kind = self.options.kind();
-        let sessions = match self.walk() {
-            Ok(s) => s,
-            Err(e) => return self.stop(format!("the snapshot of active sessions failed: {e}")),
-        };
-        let targets: HashSet<&String> = self.targets.iter().collect();
-        let mut watched: HashMap<String, Watched> = self
-            .targets
+        let scope = self.options.scope();
+        let max_waits = self.options.max_rate_limit_waits;
+        let first = ListRequest::new().limit(ListRequest::MAX_LIMIT);
+        let Self {
+            client,
+            calls_by_method,
+            users,
+            index,
+            teams,
+            org,
+            ..
+        } = self;
+        let mut team_index: HashMap<String, u32> = teams
             .iter()
-            .map(|u| (u.clone(), Watched::default()))
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
             .collect();
-        for s in sessions {
-            if !targets.contains(&s.user_id) {
-                continue;
-            }
-            let w = watched.get_mut(&s.user_id).expect("a target");
-            w.team_id.get_or_insert_with(|| s.team_id.clone());
-            match (kind, session_kind(&s)) {
-                (None, _) => w.sessions.push(s.session_id),
-                (Some(want), Some(got)) if want == got => w.sessions.push(s.session_id),
-                (Some(_), Some(_)) => {}
-                (Some(_), None) => {
-                    w.unknown_kind += 1;
-                    w.sessions.push(s.session_id);
+        let walked = walk_sessions(client, calls_by_method, max_waits, &first, None, |page| {
+            let sessions = match page {
+                Page::Sessions(s) => s,
+                Page::Restart => {
+                    for u in users.iter_mut() {
+                        let id = std::mem::take(&mut u.id);
+                        *u = UserState::new(id);
+                    }
+                    return;
+                }
+            };
+            for s in sessions {
+                let at = match index.get(&s.user_id) {
+                    Some(&at) => at,
+                    None => {
+                        let Some(org) = org.as_mut() else { continue };
+                        if Self::org_leaves_out(org, &s.user_id) {
+                            continue;
+                        }
+                        let at = users.len();
+                        index.insert(s.user_id.clone(), at);
+                        users.push(UserState::new(s.user_id.clone()));
+                        at
+                    }
+                };
+                let team = match team_index.get(&s.team_id) {
+                    Some(&t) => t,
+                    None => {
+                        let t = teams.len() as u32;
+                        teams.push(s.team_id.clone());
+                        team_index.insert(s.team_id.clone(), t);
+                        t
+                    }
+                };
+                let u = &mut users[at];
+                u.listed = true;
+                let kind = match scope {
+                    Scope::All => None,
+                    _ => Some(kind_of(&s)),
+                };
+                match (scope, kind) {
+                    (Scope::Mobile, Some(Kind::CertainlyWeb)) => {
+                        u.left_out += 1;
+                        continue;
+                    }
+                    (_, Some(Kind::Unproven(said))) => {
+                        u.unproven += 1;
+                        if u.unproven_example.is_none() {
+                            u.unproven_example =
+                                Some(format!("session {} ({said})", s.session_id).into());
+                        }
+                    }
+                    _ => {}
+                }
+                if !u.sessions.contains(&(team, s.session_id)) {
+                    u.sessions.push((team, s.session_id));
                 }
             }
+        });
+        match walked {
+            Ok(_) => {}
+            Err(e) => return self.stop(format!("the snapshot of active sessions failed: {e}")),
         }
-        self.watched = watched;
+        if let Some(org) = &mut self.org {
+            org.found.users = self.users.iter().map(|u| u.id.clone()).collect();
+        }
+        // The users the snapshot lists first, then the others (stale ids are among them,
+        // and a chunk Slack refuses for them then costs no clean user anything).
+        let (listed, unlisted): (Vec<usize>, Vec<usize>) =
+            (0..self.users.len()).partition(|&at| self.users[at].listed);
+        for group in [listed, unlisted] {
+            for chunk in group.chunks(ResetBulkRequest::MAX_USERS) {
+                let top = self.chunks.len();
+                self.chunks.push_back((chunk.to_vec(), top));
+            }
+        }
         self.phase = Phase::Enqueue;
     }
 }

@@ -12,6 +12,8 @@ use crate::methods::lookup_by_email::{is_email, LookupByEmailRequest};
 use crate::transport::Transport;
 
 use super::walk::{every_page, patient};
+use super::{send, OrgMode, Phase, ResetVerified};
+use crate::bulk::Patience;
 
 impl<T: Transport> Client<T> {
     /// Everyone a whole-org logout targets: the org's active users from
@@ -121,7 +123,8 @@ impl<T: Transport> Client<T> {
     }
 }
 
-/// Who a whole-org logout targets, from [`Client::org_targets`].
+/// Who a whole-org logout targets, from [`Client::org_targets`] (or, for a run of
+/// [`Client::reset_everyone`], from [`ResetVerified::org`](crate::ResetVerified::org)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OrgTargets {
@@ -142,4 +145,60 @@ fn all_users<T: Transport>(client: &Client<T>) -> Result<Vec<AdminUser>, Error> 
     let first = AdminUsersListRequest::new().limit(AdminUsersListRequest::MAX_LIMIT);
     let pages = every_page(first, |r| patient(client, r))?;
     Ok(pages.into_iter().flat_map(|p| p.users).collect())
+}
+
+impl<T: Transport> ResetVerified<'_, T> {
+    /// The targets phase of a whole-org run: who the token is (`auth.test`) and who the
+    /// primary owners are (`admin.users.list` with `include_owners`, owners only: a page
+    /// or two, not the 1,000 calls a walk of 100,000 users takes). The users themselves
+    /// come from the snapshot.
+    pub(super) fn targets(&mut self) {
+        let max_waits = self.options.max_rate_limit_waits;
+        let (client, calls) = (self.client, &mut self.calls_by_method);
+        let caller = match send(
+            client,
+            calls,
+            Patience::waits(max_waits),
+            &AuthTestRequest::new(),
+        )
+        .result
+        {
+            Ok(answer) => answer.response.user_id,
+            Err(e) => return self.stop(format!("auth.test (who the token is) failed: {e}")),
+        };
+        let first = AdminUsersListRequest::new()
+            .include_owners(true)
+            .limit(AdminUsersListRequest::MAX_LIMIT);
+        let owners = every_page(first, |r| {
+            send(client, calls, Patience::waits(max_waits), r).result
+        });
+        let owners = match owners {
+            Ok(pages) => pages,
+            Err(e) => {
+                return self.stop(format!(
+                    "admin.users.list (the owners, whom a whole-org run leaves out) failed: {e}"
+                ))
+            }
+        };
+        let org = self.org.get_or_insert_with(Default::default);
+        org.found.caller = Some(caller).filter(|c| !c.is_empty());
+        for user in owners.into_iter().flat_map(|p| p.users) {
+            if user.is_primary_owner {
+                org.found.primary_owners.push(user.id);
+            }
+        }
+        self.phase = Phase::Snapshot;
+    }
+
+    /// Whether a whole-org run leaves `user` out (and notes why), or targets them.
+    pub(super) fn org_leaves_out(org: &mut OrgMode, user: &str) -> bool {
+        if org.found.primary_owners.iter().any(|o| o == user) || org.skip.contains(user) {
+            return true;
+        }
+        if org.found.caller.as_deref() == Some(user) && !org.include_self {
+            org.found.skipped_self = true;
+            return true;
+        }
+        false
+    }
 }

@@ -1,117 +1,225 @@
-//! The verify phase: check the pending users until their snapshot sessions are gone or
-//! the deadline passes.
+//! The verify phase: rounds of checks, backing off between rounds, until every pending
+//! user's snapshot sessions are gone or the deadline passes. One check a step, so that a
+//! user is handed out as soon as a check shows them logged out.
 
-use std::collections::HashSet;
-use std::time::Instant;
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
 
 use crate::bulk::ResetHow;
-use crate::error::Error;
+use crate::methods::list::ListRequest;
 use crate::transport::Transport;
 
-use super::ResetVerified;
+use super::walk::{walk_sessions, Page};
+use super::{deadline_of, Phase, ResetVerified, VerifyOptions};
 
 /// How many pending users are asked one by one before a whole walk is made.
 const SAMPLE: usize = 3;
 
+/// One check of a round.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    /// Ask for one user's sessions, on every workspace they held one in.
+    Alone(usize),
+    /// Walk the whole list, if a user asked alone this round was gone (the job has
+    /// started to apply; while it has not, a walk would find nothing).
+    WalkIfProgress,
+}
+
+/// Where the verification stands.
+#[derive(Debug, Default)]
+pub(super) struct Round {
+    deadline: Option<Instant>,
+    wait: Duration,
+    checks: VecDeque<Check>,
+    progress: bool,
+    /// Where the next sample of pending users starts.
+    sample_at: usize,
+}
+
+impl Round {
+    /// A verification starting now, bounded by the options' deadline.
+    pub(super) fn start(options: &VerifyOptions) -> Self {
+        Round {
+            deadline: Some(deadline_of(Instant::now(), options.deadline)),
+            wait: options.first_check,
+            ..Round::default()
+        }
+    }
+}
+
 impl<T: Transport> ResetVerified<'_, T> {
-    /// Checks the pending users until all are verified or the deadline passes; the rest
-    /// are returned.
-    pub(super) fn verify(&mut self, how: ResetHow) -> Vec<String> {
-        let started = Instant::now();
-        let mut wait = self.options.first_check;
-        while !self.pending.is_empty() {
-            let left = self.options.deadline.saturating_sub(started.elapsed());
-            if left.is_zero() {
-                break;
+    /// One check, or the plan of the next round (after its wait), or the end.
+    pub(super) fn verify_step(&mut self, how: ResetHow) {
+        let deadline = self.round.deadline.unwrap_or_else(Instant::now);
+        if let Some(check) = self.round.checks.pop_front() {
+            match check {
+                Check::Alone(at) => self.check_alone(at, deadline, how),
+                Check::WalkIfProgress if self.round.progress => self.check_walk(deadline, how),
+                Check::WalkIfProgress => {}
             }
-            self.client.sleep(wait.min(left));
-            wait = (wait * 2).min(self.options.max_check_interval);
-            let still = match self.still_active() {
-                Ok(s) => s,
-                Err(e) => {
-                    self.stop(format!("checking the sessions failed: {e}"));
-                    return Vec::new();
-                }
-            };
-            let pending = std::mem::take(&mut self.pending);
-            for user in pending {
-                if still.contains(&user) {
-                    self.pending.push(user);
-                } else {
-                    let detail = self.unknown_detail(&user);
-                    self.finish(&user, Ok(()), how, true, detail);
-                }
-            }
+            return;
         }
-        std::mem::take(&mut self.pending)
+        self.pending.retain(|&at| self.users[at].pending);
+        let now = Instant::now();
+        if self.pending.is_empty() || now >= deadline {
+            return self.end_verify(how);
+        }
+        self.client.sleep(self.round.wait.min(deadline - now));
+        self.round.wait = (self.round.wait * 2).min(self.options.max_check_interval);
+        self.round.progress = false;
+        let n = self.pending.len();
+        if n < self.walk_pages || n <= SAMPLE {
+            self.round.checks = self.pending.iter().map(|&at| Check::Alone(at)).collect();
+        } else {
+            // A whole walk costs as many calls as the list has pages: first ask a few
+            // users (a different few each round) whether the job has started to apply.
+            let at = self.round.sample_at;
+            let sample: HashSet<usize> = (0..SAMPLE).map(|k| self.pending[(at + k) % n]).collect();
+            self.round.sample_at = (at + SAMPLE) % n;
+            self.round.checks = sample.into_iter().map(Check::Alone).collect();
+            self.round.checks.push_back(Check::WalkIfProgress);
+        }
     }
 
-    /// The pending users some of whose watched sessions are still active: by a walk of
-    /// the whole list, or by one filtered call per user when that is fewer calls.
-    fn still_active(&mut self) -> Result<HashSet<String>, Error> {
-        if self.pending.len() < self.last_walk_pages || self.pending.len() <= SAMPLE {
-            let mut still = HashSet::new();
-            for user in self.pending.clone() {
-                if self.still_active_alone(&user)? {
-                    still.insert(user);
+    /// Asks for `at`'s sessions on every workspace they held one in; verified when none
+    /// of the watched sessions is listed on any.
+    fn check_alone(&mut self, at: usize, deadline: Instant, how: ResetHow) {
+        if !self.users[at].pending {
+            return;
+        }
+        let mut teams: Vec<u32> = self.users[at].sessions.iter().map(|s| s.0).collect();
+        teams.sort_unstable();
+        teams.dedup();
+        let max_waits = self.options.max_rate_limit_waits;
+        for team in teams {
+            let u = &self.users[at];
+            let first = ListRequest::new()
+                .user_in_team(u.id.as_str(), self.teams[team as usize].as_str())
+                .limit(ListRequest::MAX_LIMIT);
+            let watched: HashSet<u64> = u.sessions.iter().map(|s| s.1).collect();
+            let mut still = false;
+            let walked = walk_sessions(
+                self.client,
+                &mut self.calls_by_method,
+                max_waits,
+                &first,
+                Some(deadline),
+                |page| match page {
+                    Page::Sessions(s) => still |= s.iter().any(|s| watched.contains(&s.session_id)),
+                    Page::Restart => still = false,
+                },
+            );
+            match walked {
+                Err(e) => return self.stop(format!("checking the sessions failed: {e}")),
+                Ok(None) => return,
+                Ok(Some(_)) if still => return,
+                Ok(Some(_)) => {}
+            }
+        }
+        self.round.progress = true;
+        let detail = self.verified_detail(at);
+        self.finish(at, Ok(()), how, true, detail);
+    }
+
+    /// Walks the whole list: every pending user none of whose watched sessions is
+    /// listed is verified.
+    fn check_walk(&mut self, deadline: Instant, how: ResetHow) {
+        let mut still: HashSet<usize> = HashSet::new();
+        let max_waits = self.options.max_rate_limit_waits;
+        let first = ListRequest::new().limit(ListRequest::MAX_LIMIT);
+        let Self {
+            client,
+            calls_by_method,
+            users,
+            index,
+            ..
+        } = self;
+        let walked = walk_sessions(
+            client,
+            calls_by_method,
+            max_waits,
+            &first,
+            Some(deadline),
+            |page| match page {
+                Page::Restart => still.clear(),
+                Page::Sessions(sessions) => {
+                    for s in sessions {
+                        if let Some(&at) = index.get(&s.user_id) {
+                            let u = &users[at];
+                            if u.pending && u.sessions.iter().any(|w| w.1 == s.session_id) {
+                                still.insert(at);
+                            }
+                        }
+                    }
+                }
+            },
+        );
+        match walked {
+            Err(e) => self.stop(format!("checking the sessions failed: {e}")),
+            Ok(None) => {}
+            Ok(Some(pages)) => {
+                self.walk_pages = pages;
+                for at in self.pending.clone() {
+                    if self.users[at].pending && !still.contains(&at) {
+                        let detail = self.verified_detail(at);
+                        self.finish(at, Ok(()), how, true, detail);
+                    }
                 }
             }
-            return Ok(still);
         }
-        // A whole walk costs as many calls as the list has pages; first ask a few users
-        // (a different few each round) whether the job has started to apply. While none
-        // of them is logged out, the walk would find nothing and is skipped.
-        let sample: Vec<String> = (0..SAMPLE)
-            .map(|k| self.pending[(self.sample_at + k) % self.pending.len()].clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        self.sample_at = (self.sample_at + SAMPLE) % self.pending.len().max(1);
-        let mut progress = false;
-        for user in &sample {
-            progress |= !self.still_active_alone(user)?;
-        }
-        if !progress {
-            return Ok(self.pending.iter().cloned().collect());
-        }
-        let active: HashSet<(String, u64)> = self
-            .walk()?
-            .into_iter()
-            .map(|s| (s.user_id, s.session_id))
-            .collect();
-        Ok(self
-            .pending
-            .iter()
-            .filter(|user| {
-                self.watched.get(*user).is_some_and(|w| {
-                    w.sessions
-                        .iter()
-                        .any(|id| active.contains(&((*user).clone(), *id)))
-                })
-            })
-            .cloned()
-            .collect())
     }
 
-    /// Whether some of `user`'s watched sessions are still active, by one filtered call.
-    fn still_active_alone(&mut self, user: &str) -> Result<bool, Error> {
-        let (team, ids) = match self.watched.get(user) {
-            Some(w) => (
-                w.team_id.clone().unwrap_or_default(),
-                w.sessions.iter().copied().collect::<HashSet<u64>>(),
-            ),
-            None => return Ok(false),
-        };
-        Ok(self
-            .sessions_of(user, &team)?
-            .iter()
-            .any(|s| ids.contains(&s.session_id)))
+    /// The deadline passed (or everyone is verified): the bulk job's stragglers fall back
+    /// to single resets; after those, the stragglers are final.
+    fn end_verify(&mut self, how: ResetHow) {
+        let left = std::mem::take(&mut self.pending);
+        self.round.checks.clear();
+        match how {
+            ResetHow::Single => {
+                for at in left {
+                    let u = &self.users[at];
+                    let ids: Vec<u64> = u.sessions.iter().map(|s| s.1).collect();
+                    let detail = format!(
+                        "reset answered ok, but session(s) {ids:?} were still listed at the deadline{}",
+                        self.unproven_note(at)
+                    );
+                    self.finish(at, Ok(()), ResetHow::Single, false, Some(detail));
+                }
+                self.phase = Phase::Done;
+            }
+            _ => {
+                for at in left {
+                    self.users[at].pending = false;
+                    self.fallback.push_back(at);
+                }
+                self.phase = Phase::Fallback;
+            }
+        }
     }
 
-    fn unknown_detail(&self, user: &str) -> Option<String> {
-        let n = self.watched.get(user)?.unknown_kind;
-        (n > 0).then(|| {
-            format!("{n} session(s) whose kind the device fields do not tell were watched too")
-        })
+    fn verified_detail(&self, at: usize) -> Option<String> {
+        let u = &self.users[at];
+        let mut notes = Vec::new();
+        if u.unproven > 0 {
+            notes.push(format!(
+                "{} session(s) whose kind the device fields do not prove were watched too{}",
+                u.unproven,
+                self.unproven_note(at)
+            ));
+        }
+        if u.left_out > 0 {
+            notes.push(format!(
+                "{} session(s) certainly of the other kind left out",
+                u.left_out
+            ));
+        }
+        (!notes.is_empty()).then(|| notes.join("; "))
+    }
+
+    fn unproven_note(&self, at: usize) -> String {
+        match &self.users[at].unproven_example {
+            Some(e) => format!(" (e.g. {e}: the mobile app or a phone's browser alike)"),
+            None => String::new(),
+        }
     }
 }

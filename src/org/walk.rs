@@ -1,5 +1,9 @@
 //! Fetching pages for every phase: a whole walk of a list method riding out rate
-//! limits ([`every_page`]), the org's active sessions now, and one user's.
+//! limits ([`every_page`]), and the session list streamed page by page
+//! ([`walk_sessions`]), whole or for one user on one workspace.
+
+use std::collections::HashMap;
+use std::time::Instant;
 
 use crate::bulk::Patience;
 use crate::client::Client;
@@ -10,7 +14,7 @@ use crate::methods::list::{ActiveSession, ListRequest};
 use crate::paginate::{Walk, DEFAULT_MAX_KEPT_BYTES, DEFAULT_MAX_PAGES};
 use crate::transport::Transport;
 
-use super::ResetVerified;
+use super::send;
 
 /// Every page of a walk that starts at `first`, each fetched by `fetch` (which waits out
 /// rate limits, unlike [`Client::pages`]): an answer the method calls "nothing to list"
@@ -54,39 +58,69 @@ pub(super) fn patient<T: Transport, R: SlackMethod>(
         .result
 }
 
-impl<T: Transport> ResetVerified<'_, T> {
-    /// Every active session of the org now. A cursor that Slack stops honouring mid-walk
-    /// (`invalid_cursor`: it expired while the list changed) restarts the walk, twice at
-    /// most.
-    pub(super) fn walk(&mut self) -> Result<Vec<ActiveSession>, Error> {
-        let mut restarts = 0;
+/// One page of a streamed walk of the session list, or the news that the walk started
+/// over (its consumer forgets what the earlier pages said).
+pub(super) enum Page {
+    Sessions(Vec<ActiveSession>),
+    Restart,
+}
+
+/// Walks `admin.users.session.list` from `first`, handing each page to `on_page` as it
+/// arrives, so that nothing but what the consumer keeps stays in memory. A cursor that
+/// Slack stops honouring mid-walk (`invalid_cursor`: it expired while the list changed)
+/// restarts the walk, twice at most. `no_active_sessions` is an empty last page.
+///
+/// Returns the pages fetched, or `None` when `until` passed before the walk ended (the
+/// pages seen so far do not tell who is gone): no call starts past it, and no
+/// rate-limit wait that would end past it is started.
+pub(super) fn walk_sessions<T: Transport>(
+    client: &Client<T>,
+    calls: &mut HashMap<&'static str, u32>,
+    max_waits: u32,
+    first: &ListRequest,
+    until: Option<Instant>,
+    mut on_page: impl FnMut(Page),
+) -> Result<Option<usize>, Error> {
+    let mut restarts = 0;
+    'walk: loop {
+        let mut request = first.clone();
+        // Nothing of a page is kept once handed on: pages and cursors are bounded, bytes
+        // need not be.
+        let mut walk = Walk::new(DEFAULT_MAX_PAGES, None);
+        let mut pages = 0;
         loop {
-            match self.walk_once() {
-                Err(Error::Api(e)) if e.code() == &ErrorCode::InvalidCursor && restarts < 2 => {
-                    restarts += 1;
+            if until.is_some_and(|u| Instant::now() >= u) {
+                return Ok(None);
+            }
+            let patience = Patience::waits(max_waits)
+                .for_at_most(until.map(|u| u.saturating_duration_since(Instant::now())));
+            let patient = send(client, calls, patience, &request);
+            if patient.out_of_time {
+                return Ok(None);
+            }
+            let answer = match patient.result {
+                Ok(answer) => answer,
+                Err(Error::Api(e)) => {
+                    if let Some(empty) = ListRequest::empty_page_on(&e) {
+                        on_page(Page::Sessions(empty.active_sessions));
+                        return Ok(Some(pages + 1));
+                    }
+                    if e.code() == &ErrorCode::InvalidCursor && restarts < 2 {
+                        restarts += 1;
+                        on_page(Page::Restart);
+                        continue 'walk;
+                    }
+                    return Err(Error::Api(e));
                 }
-                other => return other,
+                Err(e) => return Err(e),
+            };
+            pages += 1;
+            let next = walk.follow(&request, &answer)?;
+            on_page(Page::Sessions(answer.response.active_sessions));
+            match next {
+                Some(next) => request = next,
+                None => return Ok(Some(pages)),
             }
         }
-    }
-
-    fn walk_once(&mut self) -> Result<Vec<ActiveSession>, Error> {
-        let first = ListRequest::new().limit(ListRequest::MAX_LIMIT);
-        let pages = every_page(first, |r| self.send(r))?;
-        self.last_walk_pages = pages.len();
-        Ok(pages.into_iter().flat_map(|p| p.active_sessions).collect())
-    }
-
-    /// The sessions of one user now, by a filtered list call.
-    pub(super) fn sessions_of(
-        &mut self,
-        user: &str,
-        team: &str,
-    ) -> Result<Vec<ActiveSession>, Error> {
-        let first = ListRequest::new()
-            .user_in_team(user, team)
-            .limit(ListRequest::MAX_LIMIT);
-        let pages = every_page(first, |r| self.send(r))?;
-        Ok(pages.into_iter().flat_map(|p| p.active_sessions).collect())
     }
 }
