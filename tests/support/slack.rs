@@ -78,6 +78,53 @@ pub struct State {
     jobs: Vec<(Instant, Vec<String>, bool, bool)>,
     /// Token rotation: expiring access tokens and `oauth.v2.access` (instead of `TOKEN`).
     pub rotation: Option<super::rotation::Rotation>,
+    /// Slack's real per-method tiers (from tests/data/slack_methods.json: Tier 2 = 20
+    /// calls a minute, Tier 3 = 50, Tier 4 = 100), with a minute lasting this long.
+    pub tier_minute: Option<Duration>,
+    /// Users for whom resetBulk refuses the whole call, with this code (as Slack does
+    /// for `user_not_found`, `cannot_reset_bot`, `restricted_action`, ...).
+    pub bulk_refuse: HashMap<String, String>,
+    /// Sessions no reset ends: the server keeps them whatever it answers.
+    pub kept: std::collections::HashSet<u64>,
+    /// Calls of this method after the first N are answered with this error code.
+    pub fail_after: Option<(String, u32, String)>,
+}
+
+/// Calls a minute of a Slack rate-limit tier (Tier 1 is 1; auth.test's "special" tier
+/// is taken as Tier 4).
+fn tier_rate(tier: u64) -> u32 {
+    match tier {
+        1 => 1,
+        2 => 20,
+        3 => 50,
+        _ => 100,
+    }
+}
+
+/// Each method's tier, from the project's extract of Slack's reference.
+fn tier_of(method: &str) -> u64 {
+    static TIERS: std::sync::OnceLock<HashMap<String, u64>> = std::sync::OnceLock::new();
+    let tiers = TIERS.get_or_init(|| {
+        let data: serde_json::Value =
+            serde_json::from_str(include_str!("../data/slack_methods.json")).unwrap();
+        data["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["name"].as_str().unwrap().to_owned(),
+                    m["tier"].as_u64().unwrap_or(4),
+                )
+            })
+            .collect()
+    });
+    tiers.get(method).copied().unwrap_or(4)
+}
+
+/// The rate-limit budget `calls` of `method` take at Slack's real tier, in minutes.
+pub fn budget_minutes(method: &str, calls: u32) -> f64 {
+    f64::from(calls) / f64::from(tier_rate(tier_of(method)))
 }
 
 pub struct FakeSlack {
@@ -89,6 +136,12 @@ impl FakeSlack {
     /// A server that knows users `W1`..=`Wn` (each with sessions `n*100+1`, `n*100+2`),
     /// and a bot `B1`.
     pub fn start(users: u32) -> Self {
+        Self::start_with(users, 2)
+    }
+
+    /// A server that knows users `W1`..=`Wn`, each with `sessions` sessions
+    /// (`n*100+1`, `n*100+2`, ...), a bot `B1` and the primary owner `WOWNER`.
+    pub fn start_with(users: u32, sessions: u64) -> Self {
         let state = Arc::new(Mutex::new(State::default()));
         {
             let mut s = state.lock().unwrap();
@@ -97,7 +150,7 @@ impl FakeSlack {
                     format!("W{n}"),
                     User {
                         team_id: "T1".into(),
-                        sessions: vec![u64::from(n) * 100 + 1, u64::from(n) * 100 + 2],
+                        sessions: (1..=sessions).map(|k| u64::from(n) * 100 + k).collect(),
                         email: format!("w{n}@example.com"),
                         ..User::default()
                     },
@@ -248,7 +301,11 @@ fn handle(state: &Mutex<State>, r: &Received) -> Reply {
         }
         Some(_) => return slack_error("invalid_post_type"),
     }
-    if let Some((limit, window)) = s.rate_limit {
+    let limit = match s.tier_minute {
+        Some(minute) => Some((tier_rate(tier_of(&method)), minute)),
+        None => s.rate_limit,
+    };
+    if let Some((limit, window)) = limit {
         let now = Instant::now();
         let entry = s.windows.entry(method.clone()).or_insert((now, 0));
         if now.duration_since(entry.0) >= window {
@@ -267,6 +324,11 @@ fn handle(state: &Mutex<State>, r: &Received) -> Reply {
     if let Some((m, after)) = &s.hang {
         if *m == method && s.calls[&method] > *after {
             return Reply::Hang(Duration::from_secs(30));
+        }
+    }
+    if let Some((m, after, code)) = &s.fail_after {
+        if *m == method && s.calls[&method] > *after {
+            return slack_error(&code.clone());
         }
     }
     if let Some(code) = s.fail_with.get(&method) {
@@ -330,7 +392,7 @@ fn reset(s: &mut State, f: &HashMap<String, String>) -> Reply {
     user.resets += 1;
     user.single_resets += 1;
     let (mobile_only, web_only) = flags(f);
-    clear(user, &s.mobile, mobile_only, web_only);
+    clear(user, &s.mobile, &s.kept, mobile_only, web_only);
     ok("")
 }
 
@@ -339,17 +401,21 @@ fn flags(f: &HashMap<String, String>) -> (bool, bool) {
     (yes("mobile_only"), yes("web_only"))
 }
 
-/// Ends the user's sessions of the kind asked for.
+/// Ends the user's sessions of the kind asked for (but never a kept one).
 fn clear(
     user: &mut User,
     mobile: &std::collections::HashSet<u64>,
+    kept: &std::collections::HashSet<u64>,
     mobile_only: bool,
     web_only: bool,
 ) {
-    user.sessions.retain(|id| match (mobile_only, web_only) {
-        (true, _) => !mobile.contains(id),
-        (_, true) => mobile.contains(id),
-        _ => false,
+    user.sessions.retain(|id| {
+        kept.contains(id)
+            || match (mobile_only, web_only) {
+                (true, _) => !mobile.contains(id),
+                (_, true) => mobile.contains(id),
+                _ => false,
+            }
     });
 }
 
@@ -360,14 +426,20 @@ fn apply_due_jobs(s: &mut State) {
         .partition(|j| j.0 <= now);
     s.jobs = later;
     for (_, users, mobile_only, web_only) in due {
-        let mobile = s.mobile.clone();
+        let State {
+            users: known,
+            mobile,
+            kept,
+            bulk_never,
+            ..
+        } = &mut *s;
         for id in users {
-            if s.bulk_never.contains(&id) {
+            if bulk_never.contains(&id) {
                 continue;
             }
-            if let Some(u) = s.users.get_mut(&id) {
+            if let Some(u) = known.get_mut(&id) {
                 u.resets += 1;
-                clear(u, &mobile, mobile_only, web_only);
+                clear(u, mobile, kept, mobile_only, web_only);
             }
         }
     }
@@ -380,19 +452,23 @@ fn admin_users_list(s: &State, f: &HashMap<String, String>) -> Reply {
         Some(Ok(n)) if (1..=100).contains(&n) => n,
         Some(_) => return slack_error("invalid_arguments"),
     };
-    let all: Vec<(&String, &User)> = s.users.iter().collect();
-    let start = match f.get("cursor") {
-        None => 0,
-        Some(c) => match c
-            .strip_prefix("page:")
-            .and_then(|n| n.parse::<usize>().ok())
-        {
-            Some(n) if n <= all.len() => n,
-            _ => return slack_error("invalid_cursor"),
+    use std::ops::Bound;
+    let from = match f.get("cursor") {
+        None => Bound::Unbounded,
+        Some(c) => match c.strip_prefix("after:") {
+            Some(id) => Bound::Excluded(id.to_owned()),
+            None => return slack_error("invalid_cursor"),
         },
     };
-    let end = (start + limit).min(all.len());
-    let users: Vec<String> = all[start..end]
+    // include_owners: owners only (here, the primary owner).
+    let owners_only = f.get("include_owners").is_some_and(|v| v == "true");
+    let mut all = s
+        .users
+        .range((from, Bound::Unbounded))
+        .filter(|(_, u)| !owners_only || u.is_primary_owner);
+    let page: Vec<(&String, &User)> = all.by_ref().take(limit).collect();
+    let more = all.next().is_some();
+    let users: Vec<String> = page
         .iter()
         .map(|(id, u)| {
             let workspaces: Vec<String> = std::iter::once(&u.team_id)
@@ -405,10 +481,9 @@ fn admin_users_list(s: &State, f: &HashMap<String, String>) -> Reply {
             )
         })
         .collect();
-    let next = if end < all.len() {
-        format!("page:{end}")
-    } else {
-        String::new()
+    let next = match page.last() {
+        Some((id, _)) if more => format!("after:{id}"),
+        _ => String::new(),
     };
     ok(&format!(
         r#""users":[{}],"response_metadata":{{"next_cursor":"{next}"}}"#,
@@ -463,10 +538,19 @@ fn invalidate(s: &mut State, f: &HashMap<String, String>) -> Reply {
 
 /// As `admin.users.session.list.json` says: `user_id` and `team_id` together or not at
 /// all (`missing_team` / `missing_user`), `limit` 1 to 1000 (default 1000),
-/// `no_active_sessions` when nothing matches. Sessions are (user, team, id) in a stable
-/// order; the cursor is the index to start at.
+/// `no_active_sessions` when nothing matches. Sessions are (user, session id) in a stable
+/// order, each on its user's workspace unless `details` says otherwise; the cursor
+/// is the last (user, session) sent, and a page is read straight off the ordered store,
+/// so that a walk of 300,000 sessions stays cheap.
 fn list(s: &State, f: &HashMap<String, String>) -> Reply {
+    use std::ops::Bound;
     let (user, team) = (f.get("user_id"), f.get("team_id"));
+    let team_of = |u: &User, sid: u64| -> String {
+        s.details
+            .get(&sid)
+            .and_then(|d| d.team_id.clone())
+            .unwrap_or_else(|| u.team_id.clone())
+    };
     match (user, team) {
         (Some(_), None) => return slack_error("missing_team"),
         (None, Some(_)) => return slack_error("missing_user"),
@@ -475,6 +559,7 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
                 .users
                 .values()
                 .any(|x| x.team_id == *t || x.workspaces.contains(t))
+                && !s.details.values().any(|d| d.team_id.as_ref() == Some(t))
             {
                 return slack_error("team_not_found");
             }
@@ -489,45 +574,60 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
         Some(Ok(n)) if (1..=1000).contains(&n) => n,
         Some(_) => return slack_error("invalid_arguments"),
     };
-    let all: Vec<(String, String, u64)> = s
-        .users
-        .iter()
-        .filter(|(id, _)| user.is_none_or(|w| w == *id))
-        .flat_map(|(id, u)| {
-            u.sessions.iter().map(move |sid| {
-                let t = s.details.get(sid).and_then(|d| d.team_id.clone());
-                (id.clone(), t.unwrap_or_else(|| u.team_id.clone()), *sid)
-            })
-        })
-        .filter(|(_, t, _)| team.is_none_or(|want| want == t))
-        .collect();
-    if all.is_empty() {
-        return slack_error("no_active_sessions");
-    }
-    let mut all = all;
-    all.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
     // A keyset cursor, as real ones behave: the page after the last session sent, so a
     // walk survives sessions ending while it runs.
-    let start = match f.get("cursor") {
-        None => 0,
+    let after: Option<(String, u64)> = match f.get("cursor") {
+        None => None,
         Some(c) => match c
             .strip_prefix("after:")
             .and_then(|k| k.rsplit_once(':'))
             .and_then(|(u, sid)| Some((u.to_owned(), sid.parse::<u64>().ok()?)))
         {
-            Some(key) => all.partition_point(|(u, _, sid)| (u.clone(), *sid) <= key),
+            Some(key) => Some(key),
             None => return slack_error("invalid_cursor"),
         },
     };
-    let end = (start + limit).min(all.len());
-    let sessions: Vec<String> = all[start..end]
+    let from = match (&user, &after) {
+        (Some(u), _) => Bound::Included((*u).clone()),
+        (None, Some((u, _))) => Bound::Included(u.clone()),
+        (None, None) => Bound::Unbounded,
+    };
+    let mut page: Vec<(&String, String, u64)> = Vec::new();
+    let mut more = false;
+    'users: for (id, u) in s.users.range((from, Bound::Unbounded)) {
+        if user.is_some_and(|w| w != id) {
+            break;
+        }
+        let mut sids = u.sessions.clone();
+        sids.sort_unstable();
+        for sid in sids {
+            if after
+                .as_ref()
+                .is_some_and(|(au, asid)| (id.as_str(), sid) <= (au.as_str(), *asid))
+            {
+                continue;
+            }
+            let t = team_of(u, sid);
+            if team.is_some_and(|w| *w != t) {
+                continue;
+            }
+            if page.len() == limit {
+                more = true;
+                break 'users;
+            }
+            page.push((id, t, sid));
+        }
+    }
+    if page.is_empty() && after.is_none() {
+        return slack_error("no_active_sessions");
+    }
+    let sessions: Vec<String> = page
         .iter()
         .enumerate()
         .map(|(i, (u, t, sid))| {
-            let mobile = &s.mobile;
             // Alternate the id's JSON type, as Slack's SDKs disagree on it.
             let id = if i % 2 == 0 { sid.to_string() } else { format!("\"{sid}\"") };
-            let (hw, os) = if mobile.contains(sid) { ("iPhone", "iOS") } else { ("Macbook Pro", "Mac OS") };
+            let (hw, os) = if s.mobile.contains(sid) { ("iPhone", "iOS") } else { ("Macbook Pro", "Mac OS") };
             let detail = s.details.get(sid).cloned().unwrap_or_default();
             let created = detail.created.unwrap_or_else(|| {
                 format!(r#"{{"device_hardware":"{hw}","os":"{os}","ip":"10.0.0.{i}"}}"#)
@@ -542,11 +642,9 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
             )
         })
         .collect();
-    let next = if end < all.len() {
-        let (u, _, sid) = &all[end - 1];
-        format!("after:{u}:{sid}")
-    } else {
-        String::new()
+    let next = match page.last() {
+        Some((u, _, sid)) if more => format!("after:{u}:{sid}"),
+        _ => String::new(),
     };
     ok(&format!(
         r#""active_sessions":[{}],"response_metadata":{{"next_cursor":"{next}"}}"#,
@@ -573,7 +671,11 @@ fn reset_bulk(s: &mut State, f: &HashMap<String, String>) -> Reply {
         match s.users.get(id) {
             None => return slack_error("user_not_found"),
             Some(u) if u.is_bot => return slack_error("cannot_reset_bot"),
+            Some(u) if u.is_primary_owner => return slack_error("cannot_reset_primary_owner"),
             Some(_) => {}
+        }
+        if let Some(code) = s.bulk_refuse.get(id) {
+            return slack_error(&code.clone());
         }
     }
     let (mobile_only, web_only) = flags(f);
