@@ -362,6 +362,16 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
             .map(|o| &o.found)
     }
 
+    /// Takes the session snapshot now (and, for a whole-org run, finds its users) with
+    /// read calls only, so that a caller can show who will be logged out before the
+    /// first write; iterating does it otherwise. Nothing is written, no outcome is
+    /// produced; a failure shows in [`stopped`](Self::stopped).
+    pub fn take_snapshot(&mut self) {
+        while matches!(self.phase, Phase::Targets | Phase::Snapshot) {
+            self.step();
+        }
+    }
+
     /// Why the run stopped early, if it did.
     pub fn stopped(&self) -> Option<&str> {
         self.stopped.as_deref()

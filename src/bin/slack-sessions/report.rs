@@ -286,6 +286,19 @@ impl Earlier {
         self.sessions_done.contains(&(user.to_owned(), id))
     }
 
+    /// Every user an earlier `ok` line covers for `scope` (with `verified_only`, only
+    /// lines whose sessions were seen gone count).
+    pub(crate) fn covered(
+        &self,
+        scope: Scope,
+        verified_only: bool,
+    ) -> impl Iterator<Item = String> + '_ {
+        self.done
+            .keys()
+            .filter(move |u| self.covers(u, scope, verified_only))
+            .cloned()
+    }
+
     pub(crate) fn merge(&mut self, other: Earlier) {
         self.sessions_done.extend(other.sessions_done);
         for (user, scopes) in other.done {
