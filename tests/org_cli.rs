@@ -266,7 +266,8 @@ fn bulk_run(
     );
     let (rss_kb, cpu_s) = match std::fs::read_to_string(&times) {
         Ok(t) if timed => {
-            let f: Vec<&str> = t.split_whitespace().collect();
+            // The last line: "Command exited with non-zero status 1" may come first.
+            let f: Vec<&str> = t.lines().last().unwrap_or("").split_whitespace().collect();
             (
                 f.first().and_then(|k| k.parse().ok()),
                 f.get(1)
