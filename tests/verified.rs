@@ -369,3 +369,50 @@ fn a_mobile_only_run_never_verifies_over_a_kept_mobile_session() {
     // The desktop session was rightly left alone.
     assert_eq!(slack.sessions("W5"), [501]);
 }
+
+/// Issue 15, item 10, the org engine's part: the verify deadline is a real one. After the
+/// snapshot every list call is rate limited with `Retry-After: 30`; with a 300 ms
+/// deadline no wait that would end past it is started (waits are recorded, not slept).
+/// The old engine waited out each 429 up to 1,000 times, deadline or not.
+#[test]
+fn the_verify_deadline_bounds_the_rate_limit_waits_of_its_checks() {
+    let slack = FakeSlack::start(5);
+    slack.with(|s| {
+        s.fail_after = Some(("admin.users.session.list".into(), 1, "ratelimited".into()))
+    });
+    let sleeps = support::RecordingSleep::default();
+    let c = Client::builder(TOKEN)
+        .api_url(slack.api_url())
+        .retry(RetryPolicy::default().jitter(false))
+        .sleeper(sleeps.clone())
+        .build()
+        .unwrap();
+    let deadline = Duration::from_millis(300);
+    let options = quick()
+        .first_check(Duration::from_millis(50))
+        .deadline(deadline);
+    let mut run = c.reset_verified(users(5), options);
+    let outcomes = drain_checked(run.by_ref(), &slack, Scope::All);
+    assert!(run.stopped().is_none(), "{:?}", run.stopped());
+    assert_eq!(outcomes.len(), 5);
+    for o in &outcomes {
+        // Never seen gone: not verified, and the line says why.
+        assert!(o.is_ok() && !o.verified, "{o:?}");
+        assert!(
+            o.detail
+                .as_deref()
+                .unwrap_or("")
+                .contains("not seen gone by the deadline"),
+            "{o:?}"
+        );
+    }
+    let longest = sleeps.waits().into_iter().max().unwrap_or_default();
+    assert!(
+        longest <= deadline,
+        "a wait of {longest:?} past a {deadline:?} deadline"
+    );
+    assert!(
+        slack.with(|s| s.limited) > 0,
+        "the checks were rate limited"
+    );
+}

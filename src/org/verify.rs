@@ -180,7 +180,7 @@ impl<T: Transport> ResetVerified<'_, T> {
                     let u = &self.users[at];
                     let ids: Vec<u64> = u.sessions.iter().map(|s| s.1).collect();
                     let detail = format!(
-                        "reset answered ok, but session(s) {ids:?} were still listed at the deadline{}",
+                        "reset answered ok, but session(s) {ids:?} were not seen gone by the deadline{}",
                         self.unproven_note(at)
                     );
                     self.finish(at, Ok(()), ResetHow::Single, false, Some(detail));

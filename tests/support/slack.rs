@@ -86,7 +86,8 @@ pub struct State {
     pub bulk_refuse: HashMap<String, String>,
     /// Sessions no reset ends: the server keeps them whatever it answers.
     pub kept: std::collections::HashSet<u64>,
-    /// Calls of this method after the first N are answered with this error code.
+    /// Calls of this method after the first N are answered with this error code
+    /// (`ratelimited`: HTTP 429 with `Retry-After: 30`).
     pub fail_after: Option<(String, u32, String)>,
 }
 
@@ -328,6 +329,11 @@ fn handle(state: &Mutex<State>, r: &Received) -> Reply {
     }
     if let Some((m, after, code)) = &s.fail_after {
         if *m == method && s.calls[&method] > *after {
+            if code == "ratelimited" {
+                s.limited += 1;
+                return Reply::json(429, r#"{"ok":false,"error":"ratelimited"}"#)
+                    .with_header("Retry-After", "30");
+            }
             return slack_error(&code.clone());
         }
     }
