@@ -76,6 +76,7 @@ fn a_kill_during_verification_loses_no_verified_line() {
     let report = temp("kill-report.jsonl");
     let args = [
         "reset-many",
+        "--yes",
         ids.to_str().unwrap(),
         "--bulk",
         "--report",
@@ -111,7 +112,7 @@ fn a_kill_during_verification_loses_no_verified_line() {
     // The resumed run sends resetBulk for the 68 only, and ends with everyone verified.
     let before = slack.server.received().len();
     let mut resume = args;
-    resume[8] = "1";
+    resume[9] = "1";
     let out = command(&slack, &resume).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -150,6 +151,7 @@ fn checks_that_fail_still_leave_a_line_for_every_user() {
         &slack,
         &[
             "reset-many",
+            "--yes",
             ids.to_str().unwrap(),
             "--bulk",
             "--report",
@@ -228,7 +230,7 @@ fn bulk_run(
 ) -> (Vec<serde_json::Value>, Cost) {
     let report = temp(&format!("{name}.jsonl"));
     let times = temp(&format!("{name}.time"));
-    let mut args: Vec<&str> = vec!["reset-many"];
+    let mut args: Vec<&str> = vec!["reset-many", "--yes"];
     args.extend(input);
     args.extend([
         "--bulk",
@@ -413,4 +415,23 @@ fn one_hundred_thousand_users_verified_within_slacks_budget() {
     );
     check_file_run(&slack, n, &stale, &lines, &cost);
     assert!(cost.minutes() <= 25.0, "{}", cost.table("file"));
+}
+
+/// `--all --bulk` finds its users in the session snapshot (read calls only), shows the
+/// plan with their number, and without a terminal writes nothing unless --yes is given.
+#[test]
+fn the_whole_org_plan_counts_the_snapshots_users_and_needs_yes() {
+    let slack = FakeSlack::start(30);
+    let out = command(&slack, &["reset-many", "--all", "--bulk"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // W2..W30: the caller (W1) and the primary owner are left out.
+    assert!(stderr.contains("plan: log out 29 user(s)"), "{stderr}");
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert_eq!(slack.calls("admin.users.session.resetBulk"), 0);
+    assert_eq!(slack.calls("admin.users.session.reset"), 0);
+    assert!(slack.calls("admin.users.session.list") >= 1);
+    assert!(slack.sessions("W2").len() == 2);
 }
