@@ -717,7 +717,8 @@ impl<T> ClientBuilder<T> {
     /// when storing failed: the call that needed the renewal then fails with
     /// [`Error::Renewal`] ([`RenewalErrorKind::NotStored`](crate::RenewalErrorKind)), the
     /// client keeps the pair in memory without using it, and the next call tries storing
-    /// it again. Required with a [`RotatingToken`](crate::RotatingToken).
+    /// it again. Required with a [`RotatingToken`](crate::RotatingToken). Do not call the
+    /// client from `f`: it runs while the client holds its renewal lock.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};

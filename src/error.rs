@@ -336,7 +336,9 @@ macro_rules! error_codes {
     ($( $(#[doc = $doc:literal])* $variant:ident = $wire:literal, )*) => {
         /// A Slack Web API error code, the `"error"` field of an `"ok": false` answer.
         ///
-        /// One variant per code documented for the `admin.users.session.*` methods;
+        /// One variant per code documented for the `admin.users.session.*` methods, the
+        /// other methods this crate calls, and the `oauth.v2.access` / `oauth.v2.exchange`
+        /// of a rotating token;
         /// a code Slack adds later arrives as [`ErrorCode::Other`] with its wire string.
         /// [`as_str`](ErrorCode::as_str) gives back the wire string either way, and
         /// `Display` prints it.
