@@ -718,7 +718,8 @@ impl<T> ClientBuilder<T> {
     /// [`Error::Renewal`] ([`RenewalErrorKind::NotStored`](crate::RenewalErrorKind)), the
     /// client keeps the pair in memory without using it, and the next call tries storing
     /// it again. Required with a [`RotatingToken`](crate::RotatingToken). Do not call the
-    /// client from `f`: it runs while the client holds its renewal lock.
+    /// client from `f`: it runs before the new token is in use (such a call fails with
+    /// [`Error::Renewal`] instead of waiting for itself).
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};

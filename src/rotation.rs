@@ -279,6 +279,9 @@ pub(crate) struct Rotation {
     renew_before: Duration,
     current: RwLock<Arc<Current>>,
     renewing: Mutex<Renewing>,
+    /// The thread running `on_renewal`, so that a callback that calls the client gets an
+    /// error instead of waiting forever for the lock its own thread holds.
+    in_callback: Mutex<Option<std::thread::ThreadId>>,
     /// Every secret this client held: access tokens old and new, refresh tokens, the
     /// client secret. Scrubbed out of every answer.
     pub(crate) secrets: Secrets,
@@ -353,6 +356,7 @@ impl Rotation {
                 pending: None,
                 refused: None,
             }),
+            in_callback: Mutex::new(None),
             secrets,
         })
     }
@@ -396,6 +400,16 @@ impl Rotation {
         send: impl FnOnce(HttpRequest, &Secrets) -> Result<TokenPair, Error>,
         api_uri: http::Uri,
     ) -> Result<(), Error> {
+        if *lock(&self.in_callback) == Some(std::thread::current().id()) {
+            return Err(Error::Renewal(RenewalError::new(
+                RenewalErrorKind::Failed,
+                None,
+                "on_renewal called the client while the token it is storing was not yet in \
+                 use; store the pair without calling Slack"
+                    .into(),
+                None,
+            )));
+        }
         let mut r = lock(&self.renewing);
         let now_current = self.current();
         if now_current.generation != seen.generation {
@@ -461,7 +475,10 @@ impl Rotation {
             }
         }
         let pair = r.pending.as_ref().expect("set above");
-        if let Err(e) = (self.on_renewal)(pair) {
+        *lock(&self.in_callback) = Some(std::thread::current().id());
+        let stored = (self.on_renewal)(pair);
+        *lock(&self.in_callback) = None;
+        if let Err(e) = stored {
             log::error!(
                 target: "slack_sessions",
                 "a renewed token pair could not be stored: {e}"

@@ -333,3 +333,30 @@ fn a_service_can_name_and_clone_the_client() {
     let copy = app.client.clone();
     assert_eq!(copy.api_url(), app.client.api_url());
 }
+
+#[test]
+fn on_renewal_that_calls_the_client_gets_an_error_not_a_hang() {
+    let slack = server(2, Duration::from_secs(30));
+    let cell: Arc<Mutex<Option<Client>>> = Arc::default();
+    let inner = cell.clone();
+    let seen = Arc::new(Mutex::new(None));
+    let seen2 = seen.clone();
+    let client = Client::builder(first_token(&slack, Some(SystemTime::now())))
+        .api_url(slack.api_url())
+        .on_renewal(move |_| {
+            let client = inner.lock().unwrap().clone().unwrap();
+            *seen2.lock().unwrap() = Some(client.send(&ResetRequest::new("W2")).map(drop));
+            Ok::<(), std::io::Error>(())
+        })
+        .build()
+        .unwrap();
+    *cell.lock().unwrap() = Some(client.clone());
+    client.send(&ResetRequest::new("W1")).unwrap();
+    let inner_result = seen.lock().unwrap().take().unwrap();
+    assert!(
+        matches!(inner_result, Err(Error::Renewal(_))),
+        "{inner_result:?}"
+    );
+    assert_eq!(slack.resets("W1"), 1);
+    assert_eq!(slack.resets("W2"), 0);
+}
