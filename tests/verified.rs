@@ -416,3 +416,36 @@ fn the_verify_deadline_bounds_the_rate_limit_waits_of_its_checks() {
         "the checks were rate limited"
     );
 }
+
+/// A web-only run over users who also use the mobile app: the app's session (iPhone /
+/// iOS, the same fields a phone's browser shows) is watched, never assumed gone; once
+/// every session the fields prove web is gone, the user's line says the reset applied and
+/// what is left, at once, with no single reset (it would end the same sessions) and no
+/// wait for the deadline.
+#[test]
+fn a_web_only_run_says_what_is_left_without_single_resets() {
+    let slack = FakeSlack::start(50);
+    slack.with(|s| {
+        s.bulk_delay = Duration::from_millis(50);
+        s.mobile = (1..=50u64).map(|n| n * 100 + 2).collect();
+    });
+    let c = client(&slack);
+    let options = quick().deadline(Duration::from_secs(30));
+    let outcomes = drain_checked(
+        c.reset_verified(users(50), options.web_only(true)),
+        &slack,
+        Scope::Web,
+    );
+    assert_eq!(outcomes.len(), 50);
+    for o in &outcomes {
+        assert!(o.is_ok() && !o.verified && o.how == ResetHow::Bulk, "{o:?}");
+        let detail = o.detail.as_deref().unwrap_or("");
+        assert!(
+            detail.contains("applied") && detail.contains("iPhone"),
+            "{detail}"
+        );
+        assert_eq!(slack.sessions(&o.user_id).len(), 1, "{}", o.user_id);
+    }
+    // No single reset: nobody waited for the deadline (which sends the fallback).
+    assert_eq!(slack.calls("admin.users.session.reset"), 0);
+}

@@ -144,9 +144,9 @@ enum Phase {
 #[derive(Debug)]
 struct UserState {
     id: String,
-    /// The sessions whose going away verifies the user: (workspace, session id), the
-    /// workspace an index into [`ResetVerified::teams`].
-    sessions: Vec<(u32, u64)>,
+    /// The sessions whose going away verifies the user: (workspace, session id, whether
+    /// its kind is unproven), the workspace an index into [`ResetVerified::teams`].
+    sessions: Vec<(u32, u64, bool)>,
     /// How many watched sessions are of a kind the device fields cannot prove (scoped
     /// runs only), and one example of what the fields said.
     unproven: u32,

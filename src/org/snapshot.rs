@@ -130,7 +130,7 @@ impl<T: Transport> ResetVerified<'_, T> {
                     Scope::All => None,
                     _ => Some(kind_of(&s)),
                 };
-                match (scope, kind) {
+                let unproven = match (scope, kind) {
                     (Scope::Mobile, Some(Kind::CertainlyWeb)) => {
                         u.left_out += 1;
                         continue;
@@ -141,11 +141,16 @@ impl<T: Transport> ResetVerified<'_, T> {
                             u.unproven_example =
                                 Some(format!("session {} ({said})", s.session_id).into());
                         }
+                        true
                     }
-                    _ => {}
-                }
-                if !u.sessions.contains(&(team, s.session_id)) {
-                    u.sessions.push((team, s.session_id));
+                    _ => false,
+                };
+                if !u
+                    .sessions
+                    .iter()
+                    .any(|w| w.1 == s.session_id && w.0 == team)
+                {
+                    u.sessions.push((team, s.session_id, unproven));
                 }
             }
         });

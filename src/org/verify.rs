@@ -2,7 +2,7 @@
 //! user's snapshot sessions are gone or the deadline passes. One check a step, so that a
 //! user is handed out as soon as a check shows them logged out.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::bulk::ResetHow;
@@ -14,6 +14,29 @@ use super::{deadline_of, Phase, ResetVerified, VerifyOptions};
 
 /// How many pending users are asked one by one before a whole walk is made.
 const SAMPLE: usize = 3;
+
+/// What a check saw left of a user's watched sessions: some of a proven kind, some of
+/// an unproven one.
+#[derive(Debug, Default, Clone, Copy)]
+struct Left {
+    proven: bool,
+    unproven: bool,
+}
+
+impl Left {
+    fn saw(&mut self, unproven: bool) {
+        if unproven {
+            self.unproven = true;
+        } else {
+            self.proven = true;
+        }
+    }
+
+    fn add(&mut self, other: Left) {
+        self.proven |= other.proven;
+        self.unproven |= other.unproven;
+    }
+}
 
 /// One check of a round.
 #[derive(Debug, Clone, Copy)]
@@ -91,13 +114,14 @@ impl<T: Transport> ResetVerified<'_, T> {
         teams.sort_unstable();
         teams.dedup();
         let max_waits = self.options.max_rate_limit_waits;
+        let mut left = Left::default();
         for team in teams {
             let u = &self.users[at];
             let first = ListRequest::new()
                 .user_in_team(u.id.as_str(), self.teams[team as usize].as_str())
                 .limit(ListRequest::MAX_LIMIT);
-            let watched: HashSet<u64> = u.sessions.iter().map(|s| s.1).collect();
-            let mut still = false;
+            let watched: HashMap<u64, bool> = u.sessions.iter().map(|s| (s.1, s.2)).collect();
+            let mut here = Left::default();
             let walked = walk_sessions(
                 self.client,
                 &mut self.calls_by_method,
@@ -105,26 +129,29 @@ impl<T: Transport> ResetVerified<'_, T> {
                 &first,
                 Some(deadline),
                 |page| match page {
-                    Page::Sessions(s) => still |= s.iter().any(|s| watched.contains(&s.session_id)),
-                    Page::Restart => still = false,
+                    Page::Sessions(s) => {
+                        for s in s {
+                            if let Some(&unproven) = watched.get(&s.session_id) {
+                                here.saw(unproven);
+                            }
+                        }
+                    }
+                    Page::Restart => here = Left::default(),
                 },
             );
             match walked {
                 Err(e) => return self.stop(format!("checking the sessions failed: {e}")),
                 Ok(None) => return,
-                Ok(Some(_)) if still => return,
-                Ok(Some(_)) => {}
+                Ok(Some(_)) => left.add(here),
             }
         }
-        self.round.progress = true;
-        let detail = self.verified_detail(at);
-        self.finish(at, Ok(()), how, true, detail);
+        self.conclude(at, left, how);
     }
 
     /// Walks the whole list: every pending user none of whose watched sessions is
     /// listed is verified.
     fn check_walk(&mut self, deadline: Instant, how: ResetHow) {
-        let mut still: HashSet<usize> = HashSet::new();
+        let mut left: HashMap<usize, Left> = HashMap::new();
         let max_waits = self.options.max_rate_limit_waits;
         let first = ListRequest::new().limit(ListRequest::MAX_LIMIT);
         let Self {
@@ -141,13 +168,16 @@ impl<T: Transport> ResetVerified<'_, T> {
             &first,
             Some(deadline),
             |page| match page {
-                Page::Restart => still.clear(),
+                Page::Restart => left.clear(),
                 Page::Sessions(sessions) => {
                     for s in sessions {
                         if let Some(&at) = index.get(&s.user_id) {
                             let u = &users[at];
-                            if u.pending && u.sessions.iter().any(|w| w.1 == s.session_id) {
-                                still.insert(at);
+                            if !u.pending {
+                                continue;
+                            }
+                            if let Some(w) = u.sessions.iter().find(|w| w.1 == s.session_id) {
+                                left.entry(at).or_default().saw(w.2);
                             }
                         }
                     }
@@ -160,12 +190,35 @@ impl<T: Transport> ResetVerified<'_, T> {
             Ok(Some(pages)) => {
                 self.walk_pages = pages;
                 for at in self.pending.clone() {
-                    if self.users[at].pending && !still.contains(&at) {
-                        let detail = self.verified_detail(at);
-                        self.finish(at, Ok(()), how, true, detail);
+                    if self.users[at].pending {
+                        let l = left.get(&at).copied().unwrap_or_default();
+                        self.conclude(at, l, how);
                     }
                 }
             }
+        }
+    }
+
+    /// What a complete check found of `at`'s watched sessions. None left: verified. Only
+    /// sessions of an unproven kind left while those of a proven kind are gone: the reset
+    /// applied to the user and ended what it ends, so waiting or a single reset would not
+    /// change it: not verified, said now (the sessions left may be the mobile app, which
+    /// a web-only reset rightly leaves, or a phone's browser, which it should have ended).
+    fn conclude(&mut self, at: usize, left: Left, how: ResetHow) {
+        if !left.proven && !left.unproven {
+            self.round.progress = true;
+            let detail = self.verified_detail(at);
+            return self.finish(at, Ok(()), how, true, detail);
+        }
+        let u = &self.users[at];
+        if !left.proven && u.sessions.iter().any(|w| !w.2) {
+            self.round.progress = true;
+            let detail = format!(
+                "the reset applied (every session the device fields prove of this kind is gone), but {} session(s) whose kind they do not prove are still listed{}; not verified",
+                u.sessions.iter().filter(|w| w.2).count(),
+                self.unproven_note(at)
+            );
+            self.finish(at, Ok(()), how, false, Some(detail));
         }
     }
 
