@@ -1297,7 +1297,8 @@ fn http_date(text: &str) -> Option<std::time::SystemTime> {
 /// [`Sleep`] that does not sleep still spends the budget).
 #[derive(Debug, Clone)]
 pub(crate) struct Budget {
-    started: Instant,
+    /// When the call was made; read only when there is a bound.
+    started: Option<Instant>,
     slept: Duration,
     max: Option<Duration>,
 }
@@ -1306,7 +1307,7 @@ impl Budget {
     /// No bound in time (the retry policy's counts still bound the call).
     pub(crate) fn unbounded() -> Self {
         Budget {
-            started: Instant::now(),
+            started: None,
             slept: Duration::ZERO,
             max: None,
         }
@@ -1315,14 +1316,17 @@ impl Budget {
     /// At most `max` from now (none when `None`).
     pub(crate) fn at_most(max: Option<Duration>) -> Self {
         Budget {
+            started: max.map(|_| Instant::now()),
+            slept: Duration::ZERO,
             max,
-            ..Budget::unbounded()
         }
     }
 
     /// Time spent so far: real, or slept when more.
     pub(crate) fn spent(&self) -> Duration {
-        self.started.elapsed().max(self.slept)
+        self.started
+            .map_or(Duration::ZERO, |s| s.elapsed())
+            .max(self.slept)
     }
 
     /// What is left of the bound, `None` when there is none.

@@ -114,6 +114,10 @@ pub(crate) struct Scrubber {
     /// One table for each window length in use: 8 for every secret of 8 bytes or more,
     /// the whole length for each shorter one.
     tables: Vec<Windows>,
+    /// The bytes any secret holds: a run of other bytes cannot be part of a window.
+    possible: [bool; 256],
+    /// The shortest window length in use.
+    shortest: usize,
 }
 
 /// The windows of one length `len`: their keys sorted, and a filter in front.
@@ -184,18 +188,26 @@ impl Scrubber {
             table.keys.sort_unstable();
             table.keys.dedup();
         }
-        Scrubber { secrets, tables }
+        let mut possible = [false; 256];
+        for &b in secrets.iter().flat_map(|s| s.iter()) {
+            possible[usize::from(b)] = true;
+        }
+        let shortest = tables.iter().map(|t| t.len).min().unwrap_or(usize::MAX);
+        Scrubber {
+            secrets,
+            tables,
+            possible,
+            shortest,
+        }
     }
 
     /// `text` with every trace of every secret replaced; borrowed when there was none.
     pub(crate) fn bytes<'a>(&self, text: &'a [u8]) -> Cow<'a, [u8]> {
-        if self.tables.is_empty() {
+        if text.len() < self.shortest {
             return Cow::Borrowed(text);
         }
         let mut spans = Vec::new();
-        self.scan(text, Decode::NONE, &mut spans);
-        let json = text.contains(&b'\\');
-        let percent = text.contains(&b'%');
+        let (json, percent) = self.scan_raw(text, &mut spans);
         for (decode, needed) in [
             (Decode::JSON, json),
             (Decode::PERCENT, percent),
@@ -231,23 +243,59 @@ impl Scrubber {
         }
     }
 
+    /// Adds to `spans` (sorted, merged) the byte spans of `text`, read byte by byte, that
+    /// are a window of a secret: the common case, kept cheap (a table lookup a byte, the
+    /// window tables only after a run of bytes that secrets hold).
+    /// Also says whether `text` holds a `\\` and a `%` (whether the decoding passes are
+    /// needed).
+    fn scan_raw(&self, text: &[u8], spans: &mut Vec<(usize, usize)>) -> (bool, bool) {
+        let mut key = 0u64;
+        let mut run = 0usize;
+        let (mut json, mut percent) = (false, false);
+        for (i, &b) in text.iter().enumerate() {
+            if !self.possible[usize::from(b)] {
+                run = 0;
+                json |= b == b'\\';
+                percent |= b == b'%';
+                continue;
+            }
+            key = (key << 8) | u64::from(b);
+            run += 1;
+            if run >= self.shortest {
+                for table in &self.tables {
+                    if run >= table.len && table.contains(key) {
+                        push_span(spans, i + 1 - table.len, i + 1);
+                    }
+                }
+            }
+        }
+        (json || self.possible[usize::from(b'\\')], percent || self.possible[usize::from(b'%')])
+    }
+
     /// Adds to `spans` (sorted, merged) the byte spans of `text` that spell a window of a
     /// secret, reading the escapes `decode` names as the characters they stand for.
     fn scan(&self, text: &[u8], decode: Decode, spans: &mut Vec<(usize, usize)>) {
         let mut key = 0u64;
         // Where each of the last 8 characters began, by character number modulo 8.
         let mut starts = [0usize; MIN_PIECE];
-        let mut n = 0usize;
+        let mut run = 0usize;
         let mut at = 0;
         while at < text.len() {
             let (b, len) = unit(text, at, decode);
-            key = (key << 8) | u64::from(b);
-            starts[n % MIN_PIECE] = at;
-            n += 1;
             let end = at + len;
-            for table in &self.tables {
-                if n >= table.len && table.contains(key) {
-                    push_span(spans, starts[(n - table.len) % MIN_PIECE], end);
+            if !self.possible[usize::from(b)] {
+                run = 0;
+                at = end;
+                continue;
+            }
+            key = (key << 8) | u64::from(b);
+            starts[run % MIN_PIECE] = at;
+            run += 1;
+            if run >= self.shortest {
+                for table in &self.tables {
+                    if run >= table.len && table.contains(key) {
+                        push_span(spans, starts[(run - table.len) % MIN_PIECE], end);
+                    }
                 }
             }
             at = end;
@@ -290,10 +338,6 @@ struct Decode {
 }
 
 impl Decode {
-    const NONE: Decode = Decode {
-        json: false,
-        percent: false,
-    };
     const JSON: Decode = Decode {
         json: true,
         percent: false,

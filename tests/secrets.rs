@@ -627,3 +627,42 @@ mod cli {
         assert_eq!(checked, 4 * (10 * 2 + 1));
     }
 }
+
+/// A token shorter than the 8-character window is scrubbed whole (before, no scrub at
+/// all: `xoxp-ab` came back in the error), and is flagged as too short to be Slack's.
+#[test]
+fn a_token_shorter_than_8_is_scrubbed_whole_and_flagged() {
+    logs::install();
+    let short = "xoxp-ab";
+    let fake = FakeTransport::new();
+    let client = Client::builder(short)
+        .retry(RetryPolicy::none())
+        .transport(fake.clone())
+        .build()
+        .unwrap();
+    let flagged = logs::take_mine();
+    assert!(
+        flagged
+            .iter()
+            .any(|(l, m)| *l == log::Level::Warn && m.contains("only 7 characters")),
+        "{flagged:?}"
+    );
+    fake.push_response(
+        http::Response::builder()
+            .status(200)
+            .header("x-slack-req-id", format!("\\u00zz{short}"))
+            .body(
+                format!(r#"{{"ok":false,"error":"\\u00zz{short}","needed":"xoxp\u002dab"}}"#)
+                    .into_bytes(),
+            )
+            .unwrap(),
+    );
+    let error = client.send(&ResetRequest::new("W1")).unwrap_err();
+    for text in [
+        error.to_string(),
+        format!("{error:?}"),
+        support::chain(&error),
+    ] {
+        assert!(!text.contains(short), "{text}");
+    }
+}
