@@ -269,7 +269,10 @@ impl Scrubber {
                 }
             }
         }
-        (json || self.possible[usize::from(b'\\')], percent || self.possible[usize::from(b'%')])
+        (
+            json || self.possible[usize::from(b'\\')],
+            percent || self.possible[usize::from(b'%')],
+        )
     }
 
     /// Adds to `spans` (sorted, merged) the byte spans of `text` that spell a window of a
