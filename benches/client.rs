@@ -1,7 +1,9 @@
 //! Criterion benchmarks of what the SDK adds on top of the network round trip.
 //!
 //! `cargo bench --bench client` runs them all; the README's Performance section keeps the
-//! figures. Groups: `encode`, `decode`, `send_fake`, and `loopback` (the SDK's `send`
+//! figures. Groups: `encode`, `decode`, `scrub` (1 MiB and 512 KiB answers, honest and
+//! hostile, through `Client::decode_response`: the scrub is linear when hostile/honest
+//! and 1 MiB/512 KiB stay near constant ratios), `send_fake`, and `loopback` (the SDK's `send`
 //! through `UreqTransport` beside a bare `ureq::Agent` POSTing identical bytes to the same
 //! keep-alive server on 127.0.0.1).
 
@@ -66,6 +68,53 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
+/// A body of about `bytes`: honest (long strings of ordinary text), or hostile (the token
+/// and pieces of it from every offset, each after a malformed escape).
+fn big_body(bytes: usize, hostile: bool) -> String {
+    let mut items = Vec::new();
+    let mut size = 0;
+    let mut i = 0;
+    while size < bytes {
+        let item = if hostile {
+            let from = i % (TOKEN.len() - 8);
+            format!("\\\\u00zz{} \\\\x{}", &TOKEN[from..], TOKEN)
+        } else {
+            format!(
+                "session {i} from Slack/5.0 on macOS 14.4, ip 192.0.2.{}",
+                i % 250
+            )
+        };
+        size += item.len() + 3;
+        items.push(format!("\"{item}\""));
+        i += 1;
+    }
+    format!(
+        r#"{{"ok":true,"warning":"x","items":[{}]}}"#,
+        items.join(",")
+    )
+}
+
+fn scrub(c: &mut Criterion) {
+    let client = Client::with_transport(TOKEN, FakeTransport::new());
+    let mut g = c.benchmark_group("scrub");
+    for (name, bytes, hostile) in [
+        ("honest_1mib", 1 << 20, false),
+        ("honest_512kib", 1 << 19, false),
+        ("hostile_1mib", 1 << 20, true),
+        ("hostile_512kib", 1 << 19, true),
+    ] {
+        let answer = response(&[], &big_body(bytes, hostile));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                client
+                    .decode_response::<ResetRequest>(black_box(&answer))
+                    .is_ok()
+            })
+        });
+    }
+    g.finish();
+}
+
 fn send_fake(c: &mut Criterion) {
     let fake = FakeTransport::new();
     let client = Client::builder(TOKEN)
@@ -119,5 +168,5 @@ fn loopback(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, encode, decode, send_fake, loopback);
+criterion_group!(benches, encode, decode, scrub, send_fake, loopback);
 criterion_main!(benches);

@@ -43,6 +43,11 @@ pub(crate) const MIN_PIECE: usize = 8;
 
 const REDACTED: &[u8] = b"[redacted]";
 
+/// [`Scrubber`]'s byte classes.
+const POSSIBLE: u8 = 1;
+const BACKSLASH: u8 = 2;
+const PERCENT: u8 = 4;
+
 /// Bits of the filter in front of each window table.
 const FILTER_BITS: u32 = 16;
 
@@ -114,8 +119,9 @@ pub(crate) struct Scrubber {
     /// One table for each window length in use: 8 for every secret of 8 bytes or more,
     /// the whole length for each shorter one.
     tables: Vec<Windows>,
-    /// The bytes any secret holds: a run of other bytes cannot be part of a window.
-    possible: [bool; 256],
+    /// For each byte: [`POSSIBLE`] when a secret holds it (a run of other bytes cannot
+    /// be part of a window), [`BACKSLASH`] or [`PERCENT`] when it starts an escape.
+    class: [u8; 256],
     /// The shortest window length in use.
     shortest: usize,
 }
@@ -188,15 +194,17 @@ impl Scrubber {
             table.keys.sort_unstable();
             table.keys.dedup();
         }
-        let mut possible = [false; 256];
+        let mut class = [0u8; 256];
         for &b in secrets.iter().flat_map(|s| s.iter()) {
-            possible[usize::from(b)] = true;
+            class[usize::from(b)] |= POSSIBLE;
         }
+        class[usize::from(b'\\')] |= BACKSLASH;
+        class[usize::from(b'%')] |= PERCENT;
         let shortest = tables.iter().map(|t| t.len).min().unwrap_or(usize::MAX);
         Scrubber {
             secrets,
             tables,
-            possible,
+            class,
             shortest,
         }
     }
@@ -245,18 +253,18 @@ impl Scrubber {
 
     /// Adds to `spans` (sorted, merged) the byte spans of `text`, read byte by byte, that
     /// are a window of a secret: the common case, kept cheap (a table lookup a byte, the
-    /// window tables only after a run of bytes that secrets hold).
-    /// Also says whether `text` holds a `\\` and a `%` (whether the decoding passes are
+    /// window tables only after a run of bytes that secrets hold). Also says whether
+    /// `text` holds a backslash and a percent sign (whether the decoding passes are
     /// needed).
     fn scan_raw(&self, text: &[u8], spans: &mut Vec<(usize, usize)>) -> (bool, bool) {
         let mut key = 0u64;
         let mut run = 0usize;
-        let (mut json, mut percent) = (false, false);
+        let mut seen = 0u8;
         for (i, &b) in text.iter().enumerate() {
-            if !self.possible[usize::from(b)] {
+            let class = self.class[usize::from(b)];
+            seen |= class;
+            if class & POSSIBLE == 0 {
                 run = 0;
-                json |= b == b'\\';
-                percent |= b == b'%';
                 continue;
             }
             key = (key << 8) | u64::from(b);
@@ -269,10 +277,7 @@ impl Scrubber {
                 }
             }
         }
-        (
-            json || self.possible[usize::from(b'\\')],
-            percent || self.possible[usize::from(b'%')],
-        )
+        (seen & BACKSLASH != 0, seen & PERCENT != 0)
     }
 
     /// Adds to `spans` (sorted, merged) the byte spans of `text` that spell a window of a
@@ -286,7 +291,7 @@ impl Scrubber {
         while at < text.len() {
             let (b, len) = unit(text, at, decode);
             let end = at + len;
-            if !self.possible[usize::from(b)] {
+            if self.class[usize::from(b)] & POSSIBLE == 0 {
                 run = 0;
                 at = end;
                 continue;
