@@ -294,3 +294,19 @@ fn a_null_email_or_flag_does_not_stop_an_org_walk() {
         .collect();
     assert_eq!(users, ["W7", "W8"]);
 }
+
+#[test]
+fn a_wait_says_how_far_along_and_an_eta_that_includes_it() {
+    // One reset a 2-second window: the second user waits out a 429's Retry-After.
+    let slack = FakeSlack::start(2);
+    slack.with(|s| s.rate_limit = Some((1, std::time::Duration::from_secs(2))));
+    let ids = write_ids("eta", "W1\nW2\n");
+    let out = cli(&slack, TOKEN, &["reset-many", &ids, "--yes"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let wait = stderr
+        .lines()
+        .find(|l| l.contains("rate limited"))
+        .unwrap_or_else(|| panic!("no wait line: {stderr}"));
+    assert!(wait.contains("1 of 2 done, ETA "), "{wait}");
+}

@@ -84,10 +84,20 @@ impl Progress {
                 .as_ref()
                 .map_or_else(String::new, |(u, _, _)| format!(" (user {u})"));
             let words = format!("{}{who}", core::wait_words(w));
+            let now = Instant::now();
+            s.waiting = Some((words.clone(), now + w.delay));
             if !s.tty {
-                core::say(&words);
+                if s.total > 0 {
+                    core::say(&format!(
+                        "{words}; {} of {} done, {}",
+                        s.finished,
+                        s.total,
+                        s.eta(now)
+                    ));
+                } else {
+                    core::say(&words);
+                }
             }
-            s.waiting = Some((words, Instant::now() + w.delay));
             s.tick();
         }
     }
@@ -123,6 +133,20 @@ impl Progress {
 }
 
 impl State {
+    /// The time left, as of `now` (see [`eta_words`]).
+    fn eta(&self, now: Instant) -> String {
+        let wait_left = match &self.waiting {
+            Some((_, until)) if *until > now => *until - now,
+            _ => Duration::ZERO,
+        };
+        eta_words(
+            self.total.saturating_sub(self.finished),
+            self.finished,
+            now.saturating_duration_since(self.started),
+            wait_left,
+        )
+    }
+
     fn tick(&mut self) {
         let now = Instant::now();
         let status = match (&self.waiting, &mut self.calling) {
@@ -145,14 +169,7 @@ impl State {
         if self.tty {
             let elapsed = self.started.elapsed().as_secs_f64().max(0.001);
             let per_second = self.finished as f64 / elapsed;
-            let eta = if per_second > 0.0 {
-                format!(
-                    "ETA {:.0}s",
-                    (self.total - self.finished) as f64 / per_second
-                )
-            } else {
-                "ETA -".to_owned()
-            };
+            let eta = self.eta(now);
             eprint!(
                 "\r{}/{} done, {:.0}/min, {eta}{}{status}\x1b[K",
                 self.finished,
@@ -161,5 +178,45 @@ impl State {
                 if status.is_empty() { "" } else { "; " },
             );
         }
+    }
+}
+
+/// The time left, in words a responder can repeat: the wait in progress (known, from
+/// Retry-After or the backoff) plus the users left at the rate observed so far (`done`
+/// in `elapsed`, earlier waits included). Before any user is done the rate is unknown,
+/// and only the wait is a known part of what is left.
+fn eta_words(left: usize, done: usize, elapsed: Duration, wait_left: Duration) -> String {
+    if left == 0 {
+        return "ETA 0s".to_owned();
+    }
+    let elapsed = elapsed.as_secs_f64();
+    if done == 0 || elapsed <= 0.0 {
+        return if wait_left.is_zero() {
+            "ETA - (no user done yet)".to_owned()
+        } else {
+            format!(
+                "ETA more than {} (this wait, then {left} user(s) at a rate not known yet)",
+                core::seconds(wait_left)
+            )
+        };
+    }
+    let per_second = done as f64 / elapsed;
+    let secs = wait_left.as_secs_f64() + left as f64 / per_second;
+    format!("ETA {}", core::seconds(Duration::from_secs_f64(secs)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eta_counts_the_wait_in_progress_and_the_observed_rate() {
+        let s = Duration::from_secs;
+        // 5 of 10 done in 10 s (0.5 a second); a 60 s Retry-After running: 60 + 10.
+        assert_eq!(eta_words(5, 5, s(10), s(60)), "ETA 70s");
+        assert_eq!(eta_words(5, 5, s(10), Duration::ZERO), "ETA 10s");
+        assert_eq!(eta_words(0, 10, s(10), s(60)), "ETA 0s");
+        assert!(eta_words(10, 0, s(1), s(60)).starts_with("ETA more than 60s"));
+        assert!(eta_words(10, 0, s(1), Duration::ZERO).starts_with("ETA -"));
     }
 }
