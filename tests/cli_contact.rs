@@ -168,6 +168,17 @@ fn an_api_url_without_api_gets_a_hint() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("HTTP 404"), "{stderr}");
     assert!(stderr.contains("has no /api/ path"), "{stderr}");
+    let out = Command::new(BIN)
+        .args(["--json", "--api-url", &url, "reset", "W1"])
+        .env("SLACK_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(v["error"], "http_error", "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("has no /api/ path"),
+        "{v}"
+    );
 }
 
 #[test]

@@ -118,6 +118,15 @@ impl Object {
         Object::failed(&failure.error, &failure.message)
     }
 
+    /// Replaces the message of a failure object (one with hints added, say).
+    pub(crate) fn message(mut self, message: &str) -> Self {
+        if self.0.contains_key("message") {
+            self.0
+                .insert("message".into(), Value::String(message.to_owned()));
+        }
+        self
+    }
+
     /// Adds (or replaces) one field. `ok`, `error` and `message` are kept as they are.
     pub(crate) fn field(mut self, name: &str, value: impl Serialize) -> Self {
         if !matches!(name, "ok" | "error" | "message") {

@@ -419,11 +419,15 @@ pub(crate) fn call_with<R: SlackMethod>(
         }
         Err(error) => {
             if global.json {
-                json::Object::from_error(&error)
+                let object = json::Object::from_error(&error);
+                let mut failure = Failure::from(error);
+                add_hints(&mut failure, global);
+                object
+                    .message(&failure.message)
                     .field("method", R::NAME)
                     .fields(fields)
                     .print()?;
-                return Err(Failure::from(error).shown());
+                return Err(failure.shown());
             }
             Err(error.into())
         }
