@@ -304,6 +304,10 @@ fn a_null_email_or_flag_does_not_stop_an_org_walk() {
         })
         .collect();
     assert_eq!(users, ["W7", "W8"]);
+    assert!(
+        stderr.contains("1 record(s) of admin.users.list had no user id"),
+        "{stderr}"
+    );
 }
 
 #[test]

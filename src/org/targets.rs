@@ -30,7 +30,9 @@ impl<T: Transport> Client<T> {
             caller: Some(caller.clone()).filter(|c| !c.is_empty()),
             ..OrgTargets::default()
         };
-        for user in all_users(self)? {
+        let (users, unreadable) = all_users(self)?;
+        targets.unreadable = unreadable;
+        for user in users {
             if user.is_bot {
                 targets.bots.push(user.id);
             } else if user.is_primary_owner {
@@ -91,7 +93,7 @@ impl<T: Transport> Client<T> {
                 }
             }
         } else {
-            for user in all_users(self)? {
+            for user in all_users(self)?.0 {
                 if !user.email.is_empty() {
                     found.insert(user.email.to_ascii_lowercase(), user.id);
                 }
@@ -138,13 +140,21 @@ pub struct OrgTargets {
     pub caller: Option<String>,
     /// Whether the caller was left out.
     pub skipped_self: bool,
+    /// Records `admin.users.list` sent without an id, left out of every list above (a
+    /// user without an id cannot be logged out); never fatal to the walk.
+    pub unreadable: usize,
 }
 
-/// Every active user of the org, 100 a page, riding out rate limits.
-fn all_users<T: Transport>(client: &Client<T>) -> Result<Vec<AdminUser>, Error> {
+/// Every active user of the org, 100 a page, riding out rate limits; and how many
+/// records came without an id (skipped).
+fn all_users<T: Transport>(client: &Client<T>) -> Result<(Vec<AdminUser>, usize), Error> {
     let first = AdminUsersListRequest::new().limit(AdminUsersListRequest::MAX_LIMIT);
     let pages = every_page(first, |r| patient(client, r))?;
-    Ok(pages.into_iter().flat_map(|p| p.users).collect())
+    let unreadable = pages.iter().map(|p| p.skipped).sum();
+    Ok((
+        pages.into_iter().flat_map(|p| p.users).collect(),
+        unreadable,
+    ))
 }
 
 impl<T: Transport> ResetVerified<'_, T> {

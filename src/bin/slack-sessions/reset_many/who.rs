@@ -182,6 +182,12 @@ fn org_users(client: &Client<UreqTransport>, args: &ResetManyArgs) -> Result<Vec
         t.bots.len(),
         owners(&t.primary_owners),
     ));
+    if t.unreadable > 0 {
+        core::say(&format!(
+            "{} record(s) of admin.users.list had no user id and were skipped (a user without an id cannot be logged out)",
+            t.unreadable
+        ));
+    }
     if t.users.is_empty() {
         return Err(Failure::usage("no user to log out in the org"));
     }
