@@ -449,3 +449,24 @@ fn a_web_only_run_says_what_is_left_without_single_resets() {
     // No single reset: nobody waited for the deadline (which sends the fallback).
     assert_eq!(slack.calls("admin.users.session.reset"), 0);
 }
+
+/// A whole-org run whose snapshot fails part-way names nobody as left over: its users are
+/// who a complete snapshot names, and nothing was written.
+#[test]
+fn a_whole_org_run_whose_snapshot_fails_writes_nothing_and_names_nobody() {
+    let slack = FakeSlack::start(1500);
+    slack.with(|s| {
+        s.fail_after = Some(("admin.users.session.list".into(), 2, "not_an_admin".into()))
+    });
+    let c = client(&slack);
+    let mut run = c.reset_everyone(false, quick());
+    assert_eq!(run.by_ref().count(), 0);
+    assert!(
+        run.stopped().unwrap().contains("not_an_admin"),
+        "{:?}",
+        run.stopped()
+    );
+    assert_eq!(run.remaining().count(), 0);
+    assert!(run.org().is_none() || run.org().is_some_and(|o| o.users.is_empty()));
+    assert_eq!(slack.calls("admin.users.session.resetBulk"), 0);
+}

@@ -154,9 +154,14 @@ impl<T: Transport> ResetVerified<'_, T> {
                 }
             }
         });
-        match walked {
-            Ok(_) => {}
-            Err(e) => return self.stop(format!("the snapshot of active sessions failed: {e}")),
+        if let Err(e) = walked {
+            if self.org.is_some() {
+                // A whole-org run's users are who a complete snapshot names: a part of
+                // one is nobody's list.
+                self.users.clear();
+                self.index.clear();
+            }
+            return self.stop(format!("the snapshot of active sessions failed: {e}"));
         }
         if let Some(org) = &mut self.org {
             org.found.users = self.users.iter().map(|u| u.id.clone()).collect();
