@@ -136,6 +136,37 @@ fn send_fake(c: &mut Criterion) {
     });
 }
 
+/// The same call with a rotating token that is not due: what rotation costs a call that
+/// does not renew (reading the token in use, and the larger secret set to scrub), as a
+/// ratio to `send_fake` in the same run.
+fn send_fake_rotating(c: &mut Criterion) {
+    let fake = FakeTransport::new();
+    let token = slack_sessions::RotatingToken::new(
+        "xoxe.xoxp-1-Mi0yLTE2NTkxNzQ0NjQyNzMtODAwMjE5NjA3ODQ5Ny1wUjZrQ2hGWnRYcVZ0bEJt",
+        "xoxe-1-My0xLTE2NTkxNzQ0NjQyNzMtOTk4NzY1NDMyMTAtZkxhUnpQcVN3WG1uQmVUZ0h5WWtK",
+        "2141029472.691202649728",
+        "e1b9e11dfcd19c1982d5de12921e17e8",
+    )
+    .expires_at(std::time::SystemTime::now() + std::time::Duration::from_secs(43_200));
+    let client = Client::builder(token)
+        .on_renewal(|_| Ok::<(), std::io::Error>(()))
+        .retry(RetryPolicy::none())
+        .transport(fake.clone())
+        .build()
+        .unwrap();
+    let request = ResetRequest::new("W12345678");
+    c.bench_function("send_fake_rotating", |b| {
+        b.iter_batched(
+            || {
+                fake.take_requests();
+                fake.push_json(200, r#"{"ok":true}"#);
+            },
+            |()| client.send(black_box(&request)).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+}
+
 fn loopback(c: &mut Criterion) {
     let server = loopback_server::start();
     let api_url = format!("http://{}/api/", server.addr);
@@ -168,5 +199,13 @@ fn loopback(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, encode, decode, scrub, send_fake, loopback);
+criterion_group!(
+    benches,
+    encode,
+    decode,
+    scrub,
+    send_fake,
+    send_fake_rotating,
+    loopback
+);
 criterion_main!(benches);
