@@ -23,7 +23,8 @@ use crate::meta::{ResponseMeta, WithMeta};
 use crate::method::SlackMethod;
 use crate::retry::{OnWait, RetryPolicy, Sleep, ThreadSleep, Wait};
 use crate::rotation::{
-    Credentials, Current, OnRenewal, RefreshRequest, Rotation, TokenPair, Why, DEFAULT_RENEW_BEFORE,
+    Credentials, Current, LoadStored, OnRenewal, RefreshRequest, Rotation, TokenPair, Why,
+    DEFAULT_RENEW_BEFORE,
 };
 use crate::scrub::{Scrubber, Secrets};
 use crate::token::Token;
@@ -548,6 +549,7 @@ impl Client<DefaultTransport> {
             settings: Settings {
                 credentials: credentials.into(),
                 on_renewal: None,
+                load_stored: None,
                 renew_before: DEFAULT_RENEW_BEFORE,
                 api_url: None,
                 user_agent: None,
@@ -622,6 +624,7 @@ pub struct ClientBuilder<T> {
 struct Settings {
     credentials: Credentials,
     on_renewal: Option<OnRenewal>,
+    load_stored: Option<LoadStored>,
     renew_before: Duration,
     api_url: Option<String>,
     user_agent: Option<String>,
@@ -637,6 +640,10 @@ impl fmt::Debug for Settings {
             .field(
                 "on_renewal",
                 &self.on_renewal.as_ref().map(|_| "Fn(&TokenPair)"),
+            )
+            .field(
+                "load_stored",
+                &self.load_stored.as_ref().map(|_| "Fn() -> TokenPair"),
             )
             .field("renew_before", &self.renew_before)
             .field("api_url", &self.api_url)
@@ -761,6 +768,25 @@ impl<T> ClientBuilder<T> {
         self
     }
 
+    /// Reads the pair stored now, before each renewal of a rotating token, for clients in
+    /// several processes (or replicas) that share one store: when the stored refresh
+    /// token is not the one this client holds, another client renewed and stored first,
+    /// and this one takes that pair instead of spending a refresh token Slack would
+    /// refuse (`invalid_refresh_token`). Return `Ok(None)` when nothing is stored. A read
+    /// that fails is logged and the client renews with the pair it holds. This narrows the
+    /// race between processes to the moment of the renewal itself; to close it, hold a
+    /// lock across `load_stored` and [`on_renewal`](ClientBuilder::on_renewal) in the store.
+    pub fn load_stored<E>(
+        mut self,
+        f: impl Fn() -> Result<Option<TokenPair>, E> + Send + Sync + 'static,
+    ) -> Self
+    where
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.settings.load_stored = Some(Arc::new(move || f().map_err(Into::into)));
+        self
+    }
+
     /// How long before its expiry a rotating token is renewed, at most (default 2 hours,
     /// [`DEFAULT_RENEW_BEFORE`](crate::DEFAULT_RENEW_BEFORE)); never more than a quarter
     /// of the time the token had left when it was issued.
@@ -819,8 +845,14 @@ impl Settings {
                     ))
                 })?;
                 Auth::Rotating(
-                    Rotation::new(token, on_renewal, self.renew_before, &base)
-                        .map_err(|m| Error::Config(ConfigError::new(m)))?,
+                    Rotation::new(
+                        token,
+                        on_renewal,
+                        self.load_stored,
+                        self.renew_before,
+                        &base,
+                    )
+                    .map_err(|m| Error::Config(ConfigError::new(m)))?,
                 )
             }
         };

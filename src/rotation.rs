@@ -184,6 +184,10 @@ impl TokenPair {
     }
 }
 
+/// The callback that reads the pair stored now (another process may have renewed).
+pub(crate) type LoadStored =
+    Arc<dyn Fn() -> Result<Option<TokenPair>, Box<dyn StdError + Send + Sync>> + Send + Sync>;
+
 /// The callback that stores each new pair.
 pub(crate) type OnRenewal =
     Arc<dyn Fn(&TokenPair) -> Result<(), Box<dyn StdError + Send + Sync>> + Send + Sync>;
@@ -276,6 +280,7 @@ pub(crate) struct Rotation {
     client_secret: Token,
     basic: HeaderValue,
     on_renewal: OnRenewal,
+    load_stored: Option<LoadStored>,
     renew_before: Duration,
     current: RwLock<Arc<Current>>,
     renewing: Mutex<Renewing>,
@@ -325,6 +330,7 @@ impl Rotation {
     pub(crate) fn new(
         token: RotatingToken,
         on_renewal: OnRenewal,
+        load_stored: Option<LoadStored>,
         renew_before: Duration,
         base: &HeaderMap,
     ) -> Result<Self, String> {
@@ -349,6 +355,7 @@ impl Rotation {
             client_secret: token.client_secret,
             basic,
             on_renewal,
+            load_stored,
             renew_before,
             current: RwLock::new(Arc::new(current)),
             renewing: Mutex::new(Renewing {
@@ -418,9 +425,41 @@ impl Rotation {
         if why == Why::Ahead && now_current.renew_at.is_none_or(|at| SystemTime::now() < at) {
             return Ok(()); // a failed renewal postponed the next one
         }
+        if r.pending.is_none() {
+            if let Some(pair) = self.newer_stored(&r.refresh_token) {
+                // Another process (or replica) renewed and stored: take its pair instead
+                // of spending a refresh token that is no longer the stored one.
+                log::info!(
+                    target: "slack_sessions",
+                    "the stored token pair is newer than this client's: using it"
+                );
+                self.secrets.add(pair.access_token.secret());
+                self.secrets.add(pair.refresh_token.secret());
+                r.refresh_token = pair.refresh_token.clone();
+                r.refused = None;
+                let fresh = Current::new(
+                    now_current.generation + 1,
+                    &pair.access_token,
+                    Some(pair.expires_at),
+                    self.renew_before,
+                    SystemTime::now(),
+                    &now_current.headers,
+                )
+                .map_err(|m| {
+                    Error::Renewal(RenewalError::new(RenewalErrorKind::Failed, None, m, None))
+                })?;
+                let due = fresh.due();
+                self.replace(fresh);
+                if !due {
+                    return Ok(());
+                }
+                // Stored but itself due: renew it below, with its refresh token.
+            }
+        }
         if let Some(code) = &r.refused {
             return Err(refused(code.clone(), None, true));
         }
+        let now_current = self.current();
         if r.pending.is_none() {
             let request = self.request(&r.refresh_token, api_uri, &now_current.headers)?;
             match send(request, &self.secrets) {
@@ -508,6 +547,24 @@ impl Rotation {
         .map_err(|m| Error::Renewal(RenewalError::new(RenewalErrorKind::Failed, None, m, None)))?;
         self.replace(next);
         Ok(())
+    }
+
+    /// The stored pair, when [`load_stored`](crate::ClientBuilder::load_stored) gives one
+    /// whose refresh token is not the one this client holds. A failure to read is logged
+    /// and the client renews with what it holds.
+    fn newer_stored(&self, held: &Token) -> Option<TokenPair> {
+        let load = self.load_stored.as_ref()?;
+        match load() {
+            Ok(Some(pair)) if pair.refresh_token != *held => Some(pair),
+            Ok(_) => None,
+            Err(e) => {
+                log::warn!(
+                    target: "slack_sessions",
+                    "could not read the stored token pair ({e}); renewing with the one held"
+                );
+                None
+            }
+        }
     }
 
     /// The `oauth.v2.access` request: `POST`, Basic auth, the refresh token in the form.

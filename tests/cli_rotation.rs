@@ -320,3 +320,104 @@ fn a_pair_that_cannot_be_written_says_what_was_lost_and_how_to_recover() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), old);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Another run renews and rewrites the file while this one is going: this run takes the
+/// file's pair when it needs a renewal, instead of spending the refresh token it read at
+/// start (which Slack would refuse: the other run used it).
+#[test]
+fn a_run_takes_the_pair_another_run_wrote_instead_of_a_spent_refresh_token() {
+    let slack = server(40, Duration::from_secs(4));
+    let (access, refresh) = first_pair(&slack);
+    let dir = temp_dir("shared");
+    let file = dir.join("pair.json");
+    let expires = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 4;
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"access_token":"{access}","refresh_token":"{refresh}","expires_at":{expires}}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let users = dir.join("users.txt");
+    std::fs::write(
+        &users,
+        (1..=40).map(|n| format!("W{n}\n")).collect::<String>(),
+    )
+    .unwrap();
+
+    // The other run: half a second in, it renews the same pair and writes the file.
+    let other = {
+        let (file, url, access, refresh) = (
+            file.clone(),
+            slack.api_url(),
+            access.clone(),
+            refresh.clone(),
+        );
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(500));
+            let token =
+                slack_sessions::RotatingToken::new(access, refresh, CLIENT_ID, CLIENT_SECRET)
+                    .expires_at(SystemTime::now());
+            let client = slack_sessions::Client::builder(token)
+                .api_url(url)
+                .on_renewal(move |pair| {
+                    let at = pair
+                        .expires_at
+                        .duration_since(UNIX_EPOCH)
+                        .unwrap()
+                        .as_secs();
+                    let text = format!(
+                        r#"{{"access_token":"{}","refresh_token":"{}","expires_at":{at}}}"#,
+                        pair.access_token.secret(),
+                        pair.refresh_token.secret()
+                    );
+                    let tmp = file.with_extension("other");
+                    std::fs::write(&tmp, text)?;
+                    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+                    std::fs::rename(&tmp, &file)
+                })
+                .build()
+                .unwrap();
+            client
+                .send(&slack_sessions::AuthTestRequest::new())
+                .unwrap();
+        })
+    };
+    // This run: 40 users, 100 ms apart; it renews about 3 s in.
+    let (code, stdout, stderr) = run(
+        &slack,
+        &[],
+        &[
+            "--token-file",
+            file.to_str().unwrap(),
+            "--json",
+            "reset-many",
+            users.to_str().unwrap(),
+            "--rate",
+            "600",
+            "--yes",
+        ],
+    );
+    other.join().unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    let ok = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["ok"] == true && l.get("user_id").is_some())
+        .count();
+    assert_eq!(ok, 40, "{stdout}");
+    // The first refresh token went to Slack once: from the other run.
+    assert_eq!(sent_refresh(&slack, &refresh), 1);
+    let (issued, server_refresh) = slack.with(|s| {
+        let r = s.rotation.as_ref().unwrap();
+        (r.issued, r.refresh.clone())
+    });
+    assert!(issued >= 1);
+    assert_eq!(stored(&file)["refresh_token"], server_refresh.as_str());
+    std::fs::remove_dir_all(dir).unwrap();
+}

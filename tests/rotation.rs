@@ -360,3 +360,36 @@ fn on_renewal_that_calls_the_client_gets_an_error_not_a_hang() {
     assert_eq!(slack.resets("W1"), 1);
     assert_eq!(slack.resets("W2"), 0);
 }
+
+/// Two processes (or replicas) share one store: the second does not spend a refresh token
+/// the first already used, it takes the stored pair.
+#[test]
+fn clients_sharing_a_store_take_the_stored_pair_instead_of_renewing_again() {
+    let slack = server(4, Duration::from_secs(30));
+    let shared: Arc<Mutex<Option<TokenPair>>> = Arc::default();
+    let make = |shared: &Arc<Mutex<Option<TokenPair>>>| {
+        let (store, load) = (shared.clone(), shared.clone());
+        Client::builder(first_token(&slack, Some(SystemTime::now())))
+            .api_url(slack.api_url())
+            .on_renewal(move |pair| {
+                *store.lock().unwrap() = Some(pair.clone());
+                Ok::<(), std::io::Error>(())
+            })
+            .load_stored(move || Ok::<_, std::io::Error>(load.lock().unwrap().clone()))
+            .build()
+            .unwrap()
+    };
+    // Both started from the same stored pair, which is due.
+    let (first, second) = (make(&shared), make(&shared));
+    first.send(&ResetRequest::new("W1")).unwrap();
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    // The second would have sent the spent refresh token; it takes the stored pair.
+    second.send(&ResetRequest::new("W2")).unwrap();
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    let stored = shared.lock().unwrap().clone().unwrap();
+    let used = slack.with(|s| s.rotation.as_ref().unwrap().used.clone());
+    assert_eq!(
+        used,
+        [stored.access_token.secret(), stored.access_token.secret()]
+    );
+}

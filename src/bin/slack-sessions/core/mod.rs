@@ -261,7 +261,10 @@ pub(crate) fn client(
         builder = builder.proxy(p.clone());
     }
     if let Some(file) = file {
-        builder = builder.on_renewal(move |pair| rotating::store(&file, pair));
+        let stored = file.clone();
+        builder = builder
+            .on_renewal(move |pair| rotating::store(&file, pair))
+            .load_stored(move || rotating::load(&stored));
     }
     Ok(builder.build()?)
 }

@@ -137,6 +137,30 @@ pub(crate) fn from_env(global: &Global) -> Result<Option<Rotating>, Failure> {
     }
 }
 
+/// The pair in `file` now, before a renewal: another run may have renewed since this one
+/// read it (then its pair is used instead of spending a refresh token Slack would refuse).
+pub(crate) fn load(file: &Path) -> io::Result<Option<TokenPair>> {
+    let text = match fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let stored: Stored = serde_json::from_str(&text).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} is not a token pair (line {})", file.display(), e.line()),
+        )
+    })?;
+    let expires_at = stored
+        .expires_at
+        .map_or(UNIX_EPOCH, |s| UNIX_EPOCH + Duration::from_secs(s));
+    Ok(Some(TokenPair::new(
+        stored.access_token,
+        stored.refresh_token,
+        expires_at,
+    )))
+}
+
 /// Stores a renewed pair in `file`, whole or not at all; the error names the file.
 pub(crate) fn store(file: &Path, pair: &TokenPair) -> io::Result<()> {
     let expires_at = pair
