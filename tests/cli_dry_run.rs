@@ -62,6 +62,7 @@ fn json_lines(stdout: &str) -> Vec<Value> {
 #[test]
 fn every_command_dry_run_sends_nothing_with_or_without_a_token() {
     let ids = write_ids("plain", "W1\nW2\n");
+    let csv = write_ids("csv", "id,team\nW1,T1\nW2,T1\n");
     let commands: Vec<Vec<&str>> = vec![
         vec!["reset", "W1"],
         vec!["reset", "W1", "--web-only"],
@@ -82,6 +83,9 @@ fn every_command_dry_run_sends_nothing_with_or_without_a_token() {
         vec!["settings", "clear", "W1"],
         vec!["reset-many", &ids],
         vec!["reset-many", &ids, "--bulk", "--mobile-only"],
+        vec!["reset-many", &csv, "--column", "id"],
+        vec!["reset", "W1", "--verify"],
+        vec!["invalidate", "--user", "W1", "--session", "101", "--verify"],
     ];
     for token in [false, true] {
         for args in &commands {
@@ -271,4 +275,22 @@ fn a_dry_run_with_a_report_reads_it_but_creates_nothing() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!report.exists(), "a dry run wrote {}", report.display());
     assert!(methods(&slack).is_empty());
+}
+
+#[test]
+fn find_dry_run_makes_only_the_session_list_reads_and_needs_a_token() {
+    let slack = FakeSlack::start(3);
+    let args = ["find", "--ip", "10.0.0.0/8", "--invalidate"];
+    let out = dry(&slack, false, &args);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("SLACK_TOKEN"), "{}", out.stderr);
+    assert!(methods(&slack).is_empty());
+
+    let out = dry(&slack, true, &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let called: BTreeSet<String> = methods(&slack).into_iter().collect();
+    assert_eq!(
+        called,
+        BTreeSet::from(["admin.users.session.list".to_owned()])
+    );
 }
