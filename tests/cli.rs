@@ -1387,6 +1387,10 @@ fn a_user_always_rate_limited_is_given_up_on_in_time_and_the_wait_lines_say_when
         .unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(stderr.contains("gives up on this call after"), "{stderr}");
+    assert!(
+        stderr.contains("W1 (") && stderr.contains("gave up on this user"),
+        "the summary says the run gave up on W1: {stderr}"
+    );
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

@@ -100,9 +100,11 @@ impl Tally {
             ok.push(outcome.user_id.clone());
         }
         match &outcome.result {
-            Err(e) => self
-                .failed
-                .push(|| format!("{} ({})", outcome.user_id, core::reason(e))),
+            Err(e) => self.failed.push(|| match &outcome.detail {
+                // A user the run gave up on (rate limited past the bound) says so.
+                Some(detail) => format!("{} ({}; {detail})", outcome.user_id, core::reason(e)),
+                None => format!("{} ({})", outcome.user_id, core::reason(e)),
+            }),
             Ok(()) if self.bulk && !outcome.verified => self.unverified.push(|| {
                 format!(
                     "{} ({})",
