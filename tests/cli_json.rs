@@ -142,6 +142,19 @@ fn list_lines_each_say_ok() {
     assert!(lines.len() >= 4, "{lines:?}");
     assert!(lines.iter().all(|l| l["ok"] == true), "{lines:?}");
 
+    slack.with(|s| s.users.get_mut("W1").unwrap().sessions.clear());
+    let (code, lines, _) = with_slack(&slack, &["list", "--user", "W1", "--team", "T1"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        lines.len(),
+        1,
+        "a user without sessions still gets an answer: {lines:?}"
+    );
+    assert_eq!(
+        (&lines[0]["ok"], &lines[0]["active_sessions"]),
+        (&Value::Bool(true), &Value::from(0))
+    );
+
     slack.misbehave(slack_error("not_an_admin"));
     let (code, lines, stderr) = with_slack(&slack, &["list"]);
     assert_eq!(code, 1);

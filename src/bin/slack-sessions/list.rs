@@ -111,6 +111,15 @@ pub(crate) fn run(args: &ListArgs, global: &Global) -> Result<(), Failure> {
     }
     if count == 0 {
         core::say("no active sessions");
+        if global.json {
+            // Zero results are still an outcome a playbook must be able to read: one
+            // object that says so, without the session fields a result line has.
+            json::Object::ok()
+                .field("active_sessions", 0)
+                .field("user_id", &args.user_id)
+                .field("team_id", &args.team_id)
+                .print()?;
+        }
     } else {
         core::say(&format!("{count} active session(s)"));
     }
