@@ -44,29 +44,36 @@ pub(crate) fn run(args: &InvalidateArgs, global: &Global) -> Result<(), Failure>
         request = request.team(team.clone());
     }
     if args.verify && !global.dry_run {
-        let listed = prove::snapshot(&client, &user_id, args.team_id.as_deref())?;
-        let mut watched: Vec<_> = listed
-            .iter()
-            .filter(|s| s.session_id == args.session_id)
-            .cloned()
-            .collect();
-        if watched.is_empty() {
-            // Not listed before the call: watch it wherever the user holds sessions (or
-            // on --team), so an answer of ok is still checked rather than taken on trust.
-            let mut teams: Vec<String> = listed.iter().map(|s| s.team_id.clone()).collect();
-            teams.extend(args.team_id.clone());
-            teams.sort();
-            teams.dedup();
-            core::say(&format!(
-                "session {} of {user_id} is not in the session list before the call (workspaces checked: {})",
-                args.session_id,
-                if teams.is_empty() { "none with sessions".to_owned() } else { teams.join(", ") }
-            ));
-            watched = teams
-                .into_iter()
-                .map(|t| slack_sessions::SessionRef::new(user_id.clone(), t, args.session_id))
-                .collect();
+        let mut listed = prove::snapshot(&client, &user_id, args.team_id.as_deref())?;
+        let is_it = |s: &slack_sessions::SessionRef| s.session_id == args.session_id;
+        if !listed.iter().any(is_it) {
+            if let Some(team) = &args.team_id {
+                // Not on --team: look on every workspace of the user, so that a session
+                // on another workspace is watched where it is (and a call that did not
+                // end it is caught) rather than taken as gone.
+                listed = prove::snapshot(&client, &user_id, None)?;
+                if let Some(s) = listed.iter().find(|s| is_it(s)) {
+                    core::say(&format!(
+                        "session {} of {user_id} is listed on {}, not on --team {team}",
+                        args.session_id, s.team_id
+                    ));
+                }
+            }
         }
+        let watched: Vec<_> = listed.into_iter().filter(is_it).collect();
+        // A session never seen cannot be seen gone: the call is still made, but the
+        // result is never "verified".
+        let unseen = watched.is_empty().then(|| {
+            format!(
+                "cannot verify: session {} was not in {user_id}'s session list before the call (looked on {}); check the session id and --team",
+                args.session_id,
+                args.team_id
+                    .as_deref()
+                    .map_or("every workspace of the user".to_owned(), |t| format!(
+                        "{t} and every workspace of the user"
+                    ))
+            )
+        });
         return prove::call_verified(
             &client,
             &request,
@@ -78,6 +85,7 @@ pub(crate) fn run(args: &InvalidateArgs, global: &Global) -> Result<(), Failure>
                 "session_id": args.session_id,
             }),
             &watched,
+            unseen,
             &crate::find::gone_options(args.verify_deadline),
         );
     }

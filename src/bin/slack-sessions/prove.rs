@@ -45,7 +45,10 @@ pub(crate) fn snapshot_of(
 
 /// Sends `request`, then checks `watched` until they are gone or the deadline passes,
 /// and prints one result saying both. Exit 1 (`not_verified`) naming the sessions still
-/// listed when the proof fails.
+/// listed when the proof fails. `unseen` says why the targets cannot be proven gone
+/// (they were not seen before the call): the call is still made, the result is never
+/// verified.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn call_verified<R: SlackMethod>(
     client: &Client<UreqTransport>,
     request: &R,
@@ -53,6 +56,7 @@ pub(crate) fn call_verified<R: SlackMethod>(
     describe_ok: impl FnOnce() -> String,
     fields: serde_json::Value,
     watched: &[SessionRef],
+    unseen: Option<String>,
     options: &GoneOptions,
 ) -> Result<(), Failure> {
     let answer = match client.send_with_meta(request) {
@@ -82,10 +86,11 @@ pub(crate) fn call_verified<R: SlackMethod>(
         ),
         Err(e) => (Vec::new(), Some(e)),
     };
-    let verified = check_error.is_none() && still.is_empty();
-    let why = match check_error {
-        Some(e) => format!("the check failed: {}", core::describe(e)),
-        None => format!(
+    let verified = unseen.is_none() && check_error.is_none() && still.is_empty();
+    let why = match (&unseen, check_error) {
+        (Some(unseen), _) => unseen.clone(),
+        (None, Some(e)) => format!("the check failed: {}", core::describe(e)),
+        (None, None) => format!(
             "{} session(s) still active at the deadline: {}",
             still.len(),
             still.join(", ")
@@ -101,7 +106,14 @@ pub(crate) fn call_verified<R: SlackMethod>(
             .field("method", R::NAME)
             .field("request_id", request_id)
             .field("attempts", answer.meta.attempts())
-            .field("verified", verified)
+            .field(
+                "verified",
+                if unseen.is_some() {
+                    None
+                } else {
+                    Some(verified)
+                },
+            )
             .field("watched", watched.len())
             .field("still_active", &still)
             .fields(fields)
@@ -116,6 +128,8 @@ pub(crate) fn call_verified<R: SlackMethod>(
                 "; verified: {} session(s) gone from the session list",
                 watched.len()
             ));
+        } else if unseen.is_some() {
+            line.push_str("; NOT verified (the session was never seen to be active)");
         } else {
             line.push_str("; NOT verified");
         }
@@ -124,8 +138,12 @@ pub(crate) fn call_verified<R: SlackMethod>(
     if verified {
         Ok(())
     } else {
-        let failure =
-            Failure::failed(format!("not verified: {why}")).with_error(json::code::NOT_VERIFIED);
+        let message = if unseen.is_some() {
+            why
+        } else {
+            format!("not verified: {why}")
+        };
+        let failure = Failure::failed(message).with_error(json::code::NOT_VERIFIED);
         Err(if global.json {
             failure.shown()
         } else {

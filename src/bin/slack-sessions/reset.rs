@@ -50,6 +50,7 @@ pub(crate) fn run(args: &ResetArgs, global: &Global) -> Result<(), Failure> {
             || format!("reset {} of {user_id}", scope.words()),
             serde_json::json!({"user_id": user_id, "scope": scope.as_str()}),
             &watched,
+            None,
             &crate::find::gone_options(args.verify_deadline),
         );
     }
