@@ -443,18 +443,12 @@ fn reset_and_invalidate_verify_exit_0_only_when_the_sessions_are_gone() {
         (o["ok"].as_bool(), o["verified"].as_bool()),
         (Some(true), Some(true))
     );
-    // A session that is not listed is said to be so; Slack's answer decides the rest.
+    // A session that is not listed: Slack's error is reported as it is.
     let (code, _, err) = run(
         &slack,
         &["invalidate", "--user", "W1", "--session", "999", "--verify"],
     );
     assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains(
-            "session 999 of W1 is not in the session list before the call (workspaces checked: T1)"
-        ),
-        "{err}"
-    );
     assert!(err.contains("session_not_found"), "{err}");
 
     // The stolen phone: only mobile sessions end, and only they are watched.
@@ -810,4 +804,151 @@ fn find_piped_to_head_ends_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("could not write"), "{err}");
+}
+
+/// A session the command never saw active cannot be proven gone: Slack answering ok
+/// (without acting) for a session on another workspace, or for a mistyped id, must not
+/// read as "verified".
+#[test]
+fn invalidate_verify_never_claims_a_session_it_never_saw() {
+    let slack = incident();
+    slack.with(|s| {
+        s.noop.insert("admin.users.session.invalidate".into());
+    });
+    // 201 is W2's session on T2; --team T1 is wrong and Slack acts on nothing.
+    let (code, out, err) = run(
+        &slack,
+        &[
+            "invalidate",
+            "--user",
+            "W2",
+            "--session",
+            "201",
+            "--team",
+            "T1",
+            "--verify",
+            "--verify-deadline",
+            "0.3",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!out.contains("verified: "), "{out}");
+    assert!(out.contains("NOT verified"), "{out}");
+    assert!(err.contains("listed on T2, not on --team T1"), "{err}");
+    assert!(err.contains("W2/T2/201"), "{err}");
+
+    // A mistyped id: the call is made, the result is never "verified".
+    let (code, out, err) = run(
+        &slack,
+        &[
+            "--json",
+            "invalidate",
+            "--user",
+            "W2",
+            "--session",
+            "299",
+            "--verify",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let o = &json_lines(&out)[0];
+    assert_eq!(o["ok"], false);
+    assert_eq!(o["error"], "not_verified");
+    assert!(o["verified"].is_null(), "{o}");
+    assert!(
+        o["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot verify: session 299 was not in W2's session list before the call"),
+        "{o}"
+    );
+    let (code, out, err) = run(
+        &slack,
+        &["invalidate", "--user", "W2", "--session", "299", "--verify"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!out.contains("verified: "), "{out}");
+    assert!(err.contains("cannot verify"), "{err}");
+}
+
+/// `find --reset --bulk` takes reset-many's verification options: a bulk job that never
+/// acts is caught by the --verify-deadline given, and the user gets one single reset.
+#[test]
+fn find_reset_bulk_honours_the_verify_deadline_and_interval() {
+    let slack = incident();
+    slack.with(|s| {
+        s.bulk_never = ["W2"].map(String::from).into();
+    });
+    let (code, _, err) = run(
+        &slack,
+        &[
+            "find",
+            "--ip",
+            "203.0.113.0/24",
+            "--reset",
+            "--bulk",
+            "--yes",
+            "--verify-deadline",
+            "0.5",
+            "--verify-interval",
+            "0.1",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(slack.calls("admin.users.session.resetBulk"), 1);
+    assert_eq!(slack.calls("admin.users.session.reset"), 1, "{err}");
+    assert!(slack.sessions("W2").is_empty());
+
+    // --mobile-only reaches the reset too.
+    slack.with(|s| {
+        s.mobile.insert(301);
+    });
+    let (code, _, err) = run(
+        &slack,
+        &["find", "--user", "W3", "--reset", "--mobile-only", "--yes"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(slack.sessions("W3"), [302], "the laptop stays: {err}");
+
+    // Options that would do nothing are refused before any call.
+    let before = slack.server.received().len();
+    for args in [
+        vec!["find", "--ip", "10.0.0.1", "--verify-deadline", "5"],
+        vec![
+            "find",
+            "--ip",
+            "10.0.0.1",
+            "--invalidate",
+            "--no-verify",
+            "--verify-deadline",
+            "5",
+        ],
+        vec!["find", "--ip", "10.0.0.1", "--mobile-only"],
+    ] {
+        let (code, _, err) = run(&slack, &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+    assert_eq!(slack.server.received().len(), before);
+}
+
+/// A user id no one holds is refused, not "0 matched" after a walk of the org.
+#[test]
+fn find_an_unknown_user_id_says_so() {
+    let slack = incident();
+    let (code, out, err) = run(&slack, &["find", "--user", "W0ALCE"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("user_not_found") || err.contains("W0ALCE"),
+        "{err}"
+    );
+    assert!(!err.contains("0 session(s) of 0 user(s) matched"), "{err}");
+    let (code, out, _) = run(&slack, &["--json", "find", "--user", "W0ALCE"]);
+    assert_eq!(code, 1);
+    let o = &json_lines(&out)[0];
+    assert_eq!(o["ok"], false);
+    assert_eq!(o["error"], "user_not_found");
+    // A known user whose sessions do not match the other filters: 0 matched, exit 0.
+    let (code, _, err) = run(&slack, &["find", "--user", "W3", "--os", "Plan 9"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("0 session(s) of 0 user(s) matched"), "{err}");
 }

@@ -83,9 +83,21 @@ pub(crate) struct FindArgs {
     /// Go ahead without asking (needed when there is no terminal to ask on).
     #[arg(long, short = 'y')]
     yes: bool,
-    /// How long the sessions get to leave the session list after the writes (default 120).
+    /// How long the sessions get to leave the session list after the writes (default
+    /// 120; with --reset --bulk, how long the bulk job gets before the single-reset
+    /// fallback, default 600).
     #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds)]
     verify_deadline: Option<Duration>,
+    /// With --reset --bulk: wait this long before the first check of the session list
+    /// (later checks back off; default 5).
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, requires = "bulk")]
+    verify_interval: Option<Duration>,
+    /// With --reset: end only the users' mobile sessions (and watch only those).
+    #[arg(long, requires = "reset", conflicts_with = "web_only")]
+    mobile_only: bool,
+    /// With --reset: end only the users' web sessions (and watch only those).
+    #[arg(long, requires = "reset")]
+    web_only: bool,
     /// Do not check the session list after the writes.
     #[arg(long, conflicts_with = "bulk")]
     no_verify: bool,
@@ -119,6 +131,11 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
             "--report and --yes go with --invalidate or --reset (find alone writes nothing)",
         ));
     }
+    if args.verify_deadline.is_some() && (args.no_verify || !(args.invalidate || args.reset)) {
+        return Err(Failure::usage(
+            "--verify-deadline goes with --invalidate or --reset, and not with --no-verify (nothing would be checked)",
+        ));
+    }
     if global.token.is_none() {
         return Err(Failure::usage(
             "no token: find reads the session list, even with --dry-run; set SLACK_TOKEN (or pass --token)",
@@ -141,7 +158,11 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
     let client = core::simple_client(global)?;
     let acting = args.invalidate || args.reset;
     let output = Output::new(args, global);
-    let mut walk = client.find_sessions(&filter).count_every_session(acting);
+    // A user id is counted too: a walk that never meets them says so (a typo must not
+    // read as "0 matched").
+    let mut walk = client
+        .find_sessions(&filter)
+        .count_every_session(acting || args.user.is_some());
     let mut matched: Vec<ActiveSession> = Vec::new();
     let mut by_user: BTreeMap<String, usize> = BTreeMap::new();
     for session in walk.by_ref() {
@@ -155,6 +176,19 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         }
     }
     say_what_was_read(&walk);
+    if let Some(user) = args.user.as_deref().filter(|_| args.team.is_none()) {
+        // admin.users.list did not list the user (else their workspaces were read), and
+        // the org walk met none of their sessions: no such user holds anything.
+        let unknown = matches!(walk.strategy(), Some(FindStrategy::OrgWalk))
+            && by_user.is_empty()
+            && walk.sessions_seen(user).unwrap_or(0) == 0;
+        if unknown {
+            return Err(Failure::failed(format!(
+                "--user {user}: admin.users.list lists no active user {user} and no session of the org is theirs; check the id (nothing was changed)"
+            ))
+            .with_error("user_not_found"));
+        }
+    }
     say_counts(&by_user);
     if !acting {
         return Ok(());
@@ -196,11 +230,34 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
                 "{partial} user(s) also hold sessions that did not match; a reset ends those too (--invalidate ends only the matches)"
             ));
         }
-        let reset_args = ResetManyArgs::for_find(args.bulk, args.report.clone(), args.yes);
+        let reset_args = ResetManyArgs::for_find(reset_many::FindReset {
+            bulk: args.bulk,
+            report: args.report.clone(),
+            yes: args.yes,
+            verify_deadline: args.verify_deadline,
+            verify_interval: args.verify_interval,
+            mobile_only: args.mobile_only,
+            web_only: args.web_only,
+        });
+        let scope = Scope::new(args.mobile_only, args.web_only);
         let extra = reset_many::Extra {
             notes,
-            watch: (!args.no_verify && !args.bulk)
-                .then(|| (matched.iter().map(SessionRef::from).collect(), gone)),
+            // A mobile- or web-only reset ends the matches of that kind (and those whose
+            // fields do not tell, which are watched rather than assumed gone).
+            watch: (!args.no_verify && !args.bulk).then(|| {
+                (
+                    matched
+                        .iter()
+                        .filter(|s| match scope {
+                            Scope::All => true,
+                            Scope::Mobile => s.is_mobile() != Some(false),
+                            Scope::Web => s.is_mobile() != Some(true),
+                        })
+                        .map(SessionRef::from)
+                        .collect(),
+                    gone,
+                )
+            }),
             sessions: Some(matched.len()),
         };
         let resolved = core::Resolved {

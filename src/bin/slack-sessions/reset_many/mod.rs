@@ -102,15 +102,33 @@ pub(crate) struct ResetManyArgs {
 }
 
 impl ResetManyArgs {
-    /// The options of `find --reset`: every session, a report file, resumable.
-    pub(crate) fn for_find(bulk: bool, report: Option<PathBuf>, yes: bool) -> Self {
+    /// The options of `find --reset`: every session (or, with `mobile_only` /
+    /// `web_only`, those of that kind), a report file, resumable; with `bulk`, the
+    /// verification's deadline and first check as `reset-many --bulk` takes them.
+    pub(crate) fn for_find(find: FindReset) -> Self {
         ResetManyArgs {
-            bulk,
-            report,
-            yes,
+            bulk: find.bulk,
+            report: find.report,
+            yes: find.yes,
+            verify_deadline: find.verify_deadline.filter(|_| find.bulk),
+            verify_interval: find.verify_interval.filter(|_| find.bulk),
+            mobile_only: find.mobile_only,
+            web_only: find.web_only,
             ..ResetManyArgs::default()
         }
     }
+}
+
+/// What `find --reset` passes on to the reset-many engine.
+#[derive(Debug, Default)]
+pub(crate) struct FindReset {
+    pub(crate) bulk: bool,
+    pub(crate) report: Option<PathBuf>,
+    pub(crate) yes: bool,
+    pub(crate) verify_deadline: Option<Duration>,
+    pub(crate) verify_interval: Option<Duration>,
+    pub(crate) mobile_only: bool,
+    pub(crate) web_only: bool,
 }
 
 /// What `find --reset` adds to a run: notes for the plan, the number of matched
