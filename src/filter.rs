@@ -184,12 +184,39 @@ impl SessionFilter {
     /// email address (which a session does not carry) matches no session here, so
     /// resolve it first ([`Client::find_sessions`](crate::Client::find_sessions) does).
     pub fn matches(&self, session: &ActiveSession) -> bool {
+        self.matches_but_address(session) && (!self.has_ranges() || self.address_matches(session))
+    }
+
+    /// Whether `session` meets every condition but the address ones, and is left out
+    /// only because the address [`ip_from`](Self::ip_from) chooses is missing or is not
+    /// an IP address. Such a session is suspect under [`not_ip`](Self::not_ip) ("outside
+    /// our VPN"), so [`FindSessions`](crate::FindSessions) counts them.
+    ///
+    /// ```
+    /// use slack_sessions::{ActiveSession, SessionFilter};
+    ///
+    /// let s: ActiveSession = serde_json::from_str(
+    ///     r#"{"user_id":"W1","team_id":"T1","session_id":1,"created":{"ip":"unknown"}}"#,
+    /// )?;
+    /// let outside_vpn = SessionFilter::new().not_ip("10.0.0.0/8".parse()?);
+    /// assert!(!outside_vpn.matches(&s));
+    /// assert!(outside_vpn.lacks_address(&s));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lacks_address(&self, session: &ActiveSession) -> bool {
+        self.has_ranges()
+            && self.addresses(session).iter().all(Option::is_none)
+            && self.matches_but_address(session)
+    }
+
+    fn has_ranges(&self) -> bool {
+        !self.ips.is_empty() || !self.not_ips.is_empty()
+    }
+
+    fn matches_but_address(&self, session: &ActiveSession) -> bool {
         if self.user.as_deref().is_some_and(|u| u != session.user_id)
             || self.team.as_deref().is_some_and(|t| t != session.team_id)
         {
-            return false;
-        }
-        if (!self.ips.is_empty() || !self.not_ips.is_empty()) && !self.address_matches(session) {
             return false;
         }
         let latest = |field: fn(&DeviceInfo) -> Option<&String>| -> Option<&str> {
@@ -222,18 +249,22 @@ impl SessionFilter {
         true
     }
 
-    fn address_matches(&self, session: &ActiveSession) -> bool {
+    /// The addresses [`ip_from`](Self::ip_from) chooses (`None`: missing or unreadable).
+    fn addresses(&self, session: &ActiveSession) -> [Option<IpAddr>; 2] {
         let ip = |d: &Option<DeviceInfo>| -> Option<IpAddr> {
             d.as_ref()?.ip.as_deref()?.trim().parse().ok()
         };
         let created = ip(&session.created);
         let recent = ip(&session.recent);
-        let candidates = match self.ip_from {
+        match self.ip_from {
             IpFrom::Created => [created, None],
             IpFrom::Recent => [recent.or(created), None],
             IpFrom::Any => [created, recent],
-        };
-        candidates.into_iter().flatten().any(|addr| {
+        }
+    }
+
+    fn address_matches(&self, session: &ActiveSession) -> bool {
+        self.addresses(session).into_iter().flatten().any(|addr| {
             (self.ips.is_empty() || self.ips.iter().any(|r| r.contains(addr)))
                 && !self.not_ips.iter().any(|r| r.contains(addr))
         })
@@ -293,6 +324,15 @@ impl IpRange {
                 format!("/{prefix} is longer than an address of {max} bits ({network})"),
             ));
         }
+        // An IPv4-mapped range (`::ffff:203.0.113.0/120`) is the IPv4 range it maps, as
+        // the addresses it is matched against are.
+        let (network, prefix) = match network {
+            IpAddr::V6(a) => match a.to_ipv4_mapped() {
+                Some(v4) if prefix >= 96 => (IpAddr::V4(v4), prefix - 96),
+                _ => (network, prefix),
+            },
+            v4 => (v4, prefix),
+        };
         let network = match network {
             IpAddr::V4(a) => IpAddr::V4((u32::from(a) & mask32(prefix)).into()),
             IpAddr::V6(a) => IpAddr::V6((u128::from(a) & mask128(prefix)).into()),
@@ -410,6 +450,50 @@ impl ClientVersion {
     /// The version as it was given.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// A version as a person types it: dot-separated numbers (`4.36.0`), an optional
+    /// leading `v` and an optional pre-release (`4.36.0-beta2`), nothing else. The
+    /// lenient [`FromStr`] reading is for what Slack sends (`4.29.149 App Store`);
+    /// this one refuses `4,36`, `4..36` or `4.x`, which it would read as `4`.
+    ///
+    /// ```
+    /// use slack_sessions::ClientVersion;
+    ///
+    /// assert_eq!(ClientVersion::parse_strict("4.36.0")?.parts(), [4, 36, 0]);
+    /// assert!(ClientVersion::parse_strict("4,36").is_err());
+    /// assert!(ClientVersion::parse_strict("4.x").is_err());
+    /// # Ok::<(), slack_sessions::InvalidRequest>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Anything but the above, naming the text.
+    pub fn parse_strict(text: &str) -> Result<Self, InvalidRequest> {
+        let version: ClientVersion = text.parse()?;
+        let t = version.text.as_str();
+        let t = t.strip_prefix(['v', 'V']).unwrap_or(t);
+        let (numbers, pre) = match t.split_once('-') {
+            Some((n, p)) => (n, Some(p)),
+            None => (t, None),
+        };
+        let numbers_ok = numbers
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let pre_ok = pre.is_none_or(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        });
+        if numbers_ok && pre_ok {
+            Ok(version)
+        } else {
+            Err(InvalidRequest::new(
+                FILTER,
+                "client_version",
+                format!(
+                    "{text:?} is not a version: write dot-separated numbers, like 4.36.0 (or 4.36.0-beta2)"
+                ),
+            ))
+        }
     }
 
     fn key(&self) -> (&[u64], bool) {

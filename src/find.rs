@@ -75,6 +75,8 @@ pub struct FindSessions<'a, T> {
     /// The matches yielded so far (user, session id), so a walk that starts over does
     /// not yield one twice. Matches only: never the whole org.
     yielded: HashSet<(String, u64)>,
+    /// Sessions left out only for want of a readable address.
+    unreadable: u64,
     done: bool,
 }
 
@@ -138,6 +140,7 @@ impl<T: Transport> Client<T> {
             calls: BTreeMap::new(),
             totals: None,
             yielded: HashSet::new(),
+            unreadable: 0,
             done: false,
         }
     }
@@ -286,6 +289,13 @@ impl<T: Transport> FindSessions<'_, T> {
         self.totals.as_ref()?.get(user).copied()
     }
 
+    /// How many sessions met every condition but the address ones and were left out
+    /// because the address chosen was missing or unreadable (`"unknown"`): see
+    /// [`SessionFilter::lacks_address`]. A walk that starts over may count one twice.
+    pub fn unreadable_addresses(&self) -> u64 {
+        self.unreadable
+    }
+
     fn send<R: SlackMethod>(&mut self, request: &R) -> Result<crate::WithMeta<R::Response>, Error> {
         let Patient {
             result, attempts, ..
@@ -425,8 +435,12 @@ impl<T: Transport> FindSessions<'_, T> {
             if let Some(t) = &mut self.totals {
                 *t.entry(s.user_id.clone()).or_default() += 1;
             }
-            if self.filter.matches(&s) && self.yielded.insert((s.user_id.clone(), s.session_id)) {
-                self.ready.push_back(s);
+            if self.filter.matches(&s) {
+                if self.yielded.insert((s.user_id.clone(), s.session_id)) {
+                    self.ready.push_back(s);
+                }
+            } else if self.filter.lacks_address(&s) {
+                self.unreadable += 1;
             }
         }
         if let Some(next) = next {

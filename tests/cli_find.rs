@@ -231,6 +231,25 @@ fn bad_filters_are_refused_before_any_call() {
         (vec!["find", "--bulk"], "--reset"),
         (vec!["find", "--user", "W 1"], "--user \"W 1\" contains"),
         (vec!["find", "--team", ""], "--team \"\" is empty"),
+        // A version as typed is numbers and dots: these would read as "4".
+        (
+            vec!["find", "--client-older-than", "4,36"],
+            "is not a version",
+        ),
+        (
+            vec!["find", "--client-older-than", "4..36"],
+            "is not a version",
+        ),
+        (
+            vec!["find", "--client-older-than", "4.x"],
+            "is not a version",
+        ),
+        (vec!["find", "--os", ""], "is empty"),
+        (vec!["find", "--device", " "], "is empty"),
+        (
+            vec!["find", "--ip", "10.0.0.1/8"],
+            "write the network, 10.0.0.0/8, or the one address, 10.0.0.1",
+        ),
     ] {
         let (code, _, err) = run(&slack, &args);
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -951,4 +970,41 @@ fn find_an_unknown_user_id_says_so() {
     let (code, _, err) = run(&slack, &["find", "--user", "W3", "--os", "Plan 9"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("0 session(s) of 0 user(s) matched"), "{err}");
+}
+
+/// Under --not-ip ("outside our VPN") a session whose address cannot be read is not
+/// matched, but never left out silently; an IPv4-mapped range is the IPv4 range.
+#[test]
+fn unreadable_addresses_are_counted_and_mapped_ranges_match() {
+    let slack = incident();
+    slack.with(|s| {
+        s.details.insert(
+            302,
+            SessionDetail {
+                created: Some(r#"{"os":"Windows","ip":"unknown"}"#.into()),
+                no_recent: true,
+                ..SessionDetail::default()
+            },
+        );
+        s.details.insert(
+            401,
+            SessionDetail {
+                created: Some(device("::ffff:203.0.113.5", "Linux", "4.30.0")),
+                no_recent: true,
+                ..SessionDetail::default()
+            },
+        );
+    });
+    let (code, out, err) = run(&slack, &["find", "--not-ip", "10.0.0.0/8", "--csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains(",302,"), "{out}");
+    assert!(
+        err.contains(
+            "warning: 1 session(s) otherwise matching had no readable address under --ip-from any"
+        ),
+        "{err}"
+    );
+    let (code, out, err) = run(&slack, &["find", "--ip", "::ffff:203.0.113.0/120", "--csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("W4,T1,401,"), "{out}");
 }

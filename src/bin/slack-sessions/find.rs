@@ -50,6 +50,8 @@ pub(crate) struct FindArgs {
     #[arg(long, value_name = "ADDR|CIDR", value_parser = parse_range)]
     ip: Vec<IpRange>,
     /// Only sessions from outside this range; repeat ("everything outside our VPN").
+    /// A session whose address is missing or unreadable ("unknown") matches neither
+    /// --ip nor --not-ip; how many were left out so is said on stderr.
     #[arg(long, value_name = "CIDR", value_parser = parse_range)]
     not_ip: Vec<IpRange>,
     /// Which address --ip and --not-ip look at: where the session was created, where it
@@ -57,12 +59,15 @@ pub(crate) struct FindArgs {
     #[arg(long, value_name = "WHICH", default_value = "any", value_parser = parse_ip_from)]
     ip_from: IpFrom,
     /// Only sessions whose OS contains this text (ignoring case).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = parse_text)]
     os: Option<String>,
     /// Only sessions whose device hardware contains this text (ignoring case).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = parse_text)]
     device: Option<String>,
-    /// Only sessions on a Slack client older than this version (e.g. 4.36.0).
+    /// Only sessions on a Slack client older than this version (dot-separated numbers,
+    /// e.g. 4.36.0). Versions are compared as numbers whatever the client: mobile apps
+    /// (22.x, 24.x) and the desktop app (4.x) number differently, so pair it with --os
+    /// (or --device) to aim at one of them.
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     client_older_than: Option<ClientVersion>,
     /// Print CSV (with a header row) instead of the table.
@@ -103,8 +108,36 @@ pub(crate) struct FindArgs {
     no_verify: bool,
 }
 
+/// An address or range as typed: a range with host bits set (`10.0.0.1/8`) is refused,
+/// naming the network, since the user may have meant the one address.
 fn parse_range(text: &str) -> Result<IpRange, String> {
-    text.parse::<IpRange>().map_err(|e| e.reason().to_owned())
+    let range = text.parse::<IpRange>().map_err(|e| e.reason().to_owned())?;
+    if let Some((addr, _)) = text.trim().split_once('/') {
+        let typed: std::net::IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{text:?} is not an address or range"))?;
+        let typed = match (typed, range.network()) {
+            (std::net::IpAddr::V6(a), std::net::IpAddr::V4(_)) => {
+                a.to_ipv4_mapped().map_or(typed, std::net::IpAddr::V4)
+            }
+            _ => typed,
+        };
+        if typed != range.network() {
+            return Err(format!(
+                "{text:?} has bits set past the prefix: write the network, {range}, or the one address, {addr}"
+            ));
+        }
+    }
+    Ok(range)
+}
+
+/// Text a filter needs (an empty --os would match everything).
+fn parse_text(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("is empty: give the text to look for (it would match every session)".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
 }
 
 fn parse_ip_from(text: &str) -> Result<IpFrom, String> {
@@ -112,8 +145,7 @@ fn parse_ip_from(text: &str) -> Result<IpFrom, String> {
 }
 
 fn parse_version(text: &str) -> Result<ClientVersion, String> {
-    text.parse::<ClientVersion>()
-        .map_err(|e| e.reason().to_owned())
+    ClientVersion::parse_strict(text).map_err(|e| e.reason().to_owned())
 }
 
 /// The checks after the writes, from the flags.
@@ -176,6 +208,15 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         }
     }
     say_what_was_read(&walk);
+    let unreadable = walk.unreadable_addresses();
+    if unreadable > 0 {
+        // Under --not-ip ("outside our VPN") an address that cannot be read is suspect:
+        // never left out silently.
+        core::say(&format!(
+            "warning: {unreadable} session(s) otherwise matching had no readable address under --ip-from {} and were not matched; run the same find without --ip/--not-ip to see them (their address columns show - or what Slack sent)",
+            args.ip_from.as_str()
+        ));
+    }
     if let Some(user) = args.user.as_deref().filter(|_| args.team.is_none()) {
         // admin.users.list did not list the user (else their workspaces were read), and
         // the org walk met none of their sessions: no such user holds anything.
