@@ -1008,3 +1008,40 @@ fn unreadable_addresses_are_counted_and_mapped_ranges_match() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("W4,T1,401,"), "{out}");
 }
+
+/// Values that are neither a Slack user id nor an email address are refused before any
+/// call, by line or by row and column; an empty CSV names the column it was asked for.
+#[test]
+fn reset_many_refuses_values_that_are_no_user_before_any_call() {
+    let slack = FakeSlack::start(3);
+    let ids = temp("odd-ids.txt", "W1\nx\nalice.example.com\nw5bob\n");
+    let (code, out, err) = run(&slack, &["reset-many", ids.to_str().unwrap(), "--yes"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("3 invalid line(s)"), "{err}");
+    for (line, value) in [(2, "x"), (3, "alice.example.com"), (4, "w5bob")] {
+        assert!(
+            err.contains(&format!("line {line}: {value:?} is neither a user id")),
+            "{err}"
+        );
+    }
+    let csv = temp("odd.csv", "email\nw1@example.com\nalice.example.com\nw5bob\n");
+    let (code, _, err) = run(
+        &slack,
+        &["reset-many", csv.to_str().unwrap(), "--column", "email", "--yes"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("row 3, email: \"alice.example.com\" is neither a user id"),
+        "{err}"
+    );
+    assert!(err.contains("row 4, email: \"w5bob\""), "{err}");
+    let empty = temp("empty.csv", "");
+    let (code, _, err) = run(
+        &slack,
+        &["reset-many", empty.to_str().unwrap(), "--column", "email"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("in column \"email\" of"), "{err}");
+    assert!(slack.server.received().is_empty());
+}

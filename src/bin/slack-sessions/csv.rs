@@ -119,7 +119,12 @@ pub(crate) fn column(
     is_value: impl Fn(&str) -> bool,
 ) -> Result<Picked, String> {
     let Some((_, header)) = rows.first() else {
-        return Ok((None, Vec::new(), String::new()));
+        // An empty file: the column is named as it was asked for.
+        let name = match column {
+            Column::Name(want) => format!("column {want:?}"),
+            Column::Index(n) => format!("column {n}"),
+        };
+        return Ok((None, Vec::new(), name));
     };
     let (index, name, skip_header) = match column {
         Column::Name(want) => {

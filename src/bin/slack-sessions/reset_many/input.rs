@@ -64,8 +64,8 @@ pub(super) fn read_ids(input: Option<&Path>) -> Result<Vec<String>, Failure> {
                 n + 1,
                 sep.1
             ));
-        } else if let Err(e) = ResetRequest::new(id).validate() {
-            bad.push(format!("line {}: {id:?} {}", n + 1, e.reason()));
+        } else if let Err(why) = check_user(id) {
+            bad.push(format!("line {}: {id:?} {why}", n + 1));
         } else if seen.insert(id.to_owned()) {
             ids.push(id.to_owned());
         }
@@ -83,6 +83,34 @@ pub(super) fn read_ids(input: Option<&Path>) -> Result<Vec<String>, Failure> {
         )));
     }
     Ok(ids)
+}
+
+/// A user as a file names one: a Slack user id (`U` or `W`, then capital letters and
+/// digits, e.g. `W0123ABC`) or an email address. Anything else (`x`, `alice.example.com`,
+/// `w5bob`) is refused before any call, rather than sent and refused one by one.
+pub(crate) fn check_user(text: &str) -> Result<(), String> {
+    if text.contains('@') {
+        let (local, domain) = text.rsplit_once('@').unwrap_or(("", ""));
+        if local.is_empty() || domain.is_empty() || !domain.contains('.') {
+            return Err("is not an email address (like alice@example.com)".to_owned());
+        }
+        return slack_sessions::LookupByEmailRequest::new(text)
+            .validate()
+            .map_err(|e| e.reason().to_owned());
+    }
+    ResetRequest::new(text)
+        .validate()
+        .map_err(|e| e.reason().to_owned())?;
+    let id_like = text.len() >= 2
+        && text.starts_with(['U', 'W'])
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if id_like {
+        Ok(())
+    } else {
+        Err("is neither a user id (U or W, then capital letters and digits, like W0123ABC) nor an email address".to_owned())
+    }
 }
 
 /// Reads the ids or email addresses of one CSV column (see [`csv`]). Every row is
@@ -103,22 +131,9 @@ pub(super) fn read_column(input: Option<&Path>, column: &str) -> Result<Vec<Stri
     };
     let rows = csv::records(&text)
         .map_err(|e| Failure::usage(format!("{name} is not valid CSV: {e}; nothing was sent")))?;
-    let check = |cell: &str| -> Result<(), String> {
-        let bad = if cell.contains('@') {
-            slack_sessions::LookupByEmailRequest::new(cell).validate()
-        } else {
-            ResetRequest::new(cell).validate()
-        };
-        bad.map_err(|e| e.reason().to_owned())
-    };
+    let check = check_user;
     // With an index, row 1 is a header unless its cell looks like a user id or address.
-    let looks_like_a_user = |c: &str| {
-        check(c).is_ok()
-            && (c.contains('@')
-                || (c.starts_with(['U', 'W'])
-                    && c.bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())))
-    };
+    let looks_like_a_user = |c: &str| check(c).is_ok();
     let (header, cells, col) = csv::column(&rows, &column, looks_like_a_user)
         .map_err(|e| Failure::usage(format!("{name}: {e}; nothing was sent")))?;
     if let (csv::Column::Index(_), Some(h)) = (&column, &header) {
