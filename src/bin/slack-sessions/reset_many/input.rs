@@ -85,8 +85,9 @@ pub(super) fn read_ids(input: Option<&Path>) -> Result<Vec<String>, Failure> {
     Ok(ids)
 }
 
-/// A user as a file names one: a Slack user id (`U` or `W`, then capital letters and
-/// digits, e.g. `W0123ABC`) or an email address. Anything else (`x`, `alice.example.com`,
+/// A user as a file names one: a Slack id (capital letters and digits, starting with a
+/// letter: `W0123ABC`, `U024BE7LH`; a bot's `B…` id goes on to Slack, which says
+/// `cannot_reset_bot`) or an email address. Anything else (`x`, `alice.example.com`,
 /// `w5bob`) is refused before any call, rather than sent and refused one by one.
 pub(crate) fn check_user(text: &str) -> Result<(), String> {
     if text.contains('@') {
@@ -102,14 +103,14 @@ pub(crate) fn check_user(text: &str) -> Result<(), String> {
         .validate()
         .map_err(|e| e.reason().to_owned())?;
     let id_like = text.len() >= 2
-        && text.starts_with(['U', 'W'])
+        && text.starts_with(|c: char| c.is_ascii_uppercase())
         && text
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     if id_like {
         Ok(())
     } else {
-        Err("is neither a user id (U or W, then capital letters and digits, like W0123ABC) nor an email address".to_owned())
+        Err("is neither a user id (capital letters and digits, like W0123ABC) nor an email address".to_owned())
     }
 }
 
