@@ -406,6 +406,7 @@ fn reset_logs_out_the_users_holding_matches_through_reset_manys_engine() {
             "--ip",
             "2001:db8:bad::/48",
             "--reset",
+            "--include-self",
             "--yes",
             "--report",
             report.to_str().unwrap(),
@@ -420,22 +421,22 @@ fn reset_logs_out_the_users_holding_matches_through_reset_manys_engine() {
         &slack,
         &["find", "--os", "mac", "--reset", "--bulk", "--yes"],
     );
-    // The primary owner matched too: Slack refuses resetBulk for them
-    // (cannot_reset_primary_owner, documented), the refusal is isolated, and everyone
-    // else goes through resetBulk.
-    assert_eq!(code, 1, "{err}");
+    // The primary owner and the caller (W1) matched too: both are left out, as
+    // reset-many --all leaves them, and everyone else goes through one resetBulk.
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("left out: W1 (you"), "{err}");
+    assert!(err.contains("WOWNER (the primary owner"), "{err}");
     let lines = json_lines(&out);
-    assert_eq!(lines.len(), 4, "{out}");
+    let users: Vec<&str> = lines
+        .iter()
+        .map(|l| l["user_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, ["W3", "W4"], "{out}");
     for l in &lines {
         assert_eq!(l["method"], "admin.users.session.resetBulk", "{l}");
-        if l["user_id"] == "WOWNER" {
-            assert_eq!(l["error"], "cannot_reset_primary_owner", "{l}");
-        } else {
-            assert_eq!(l["verified"], true, "{l}");
-        }
+        assert_eq!(l["verified"], true, "{l}");
     }
-    // [4] refused, then [2] + [2], then [1] + [1] for the owner's half.
-    assert_eq!(slack.calls("admin.users.session.resetBulk"), 5);
+    assert_eq!(slack.calls("admin.users.session.resetBulk"), 1);
 }
 
 #[test]
@@ -1025,10 +1026,19 @@ fn reset_many_refuses_values_that_are_no_user_before_any_call() {
             "{err}"
         );
     }
-    let csv = temp("odd.csv", "email\nw1@example.com\nalice.example.com\nw5bob\n");
+    let csv = temp(
+        "odd.csv",
+        "email\nw1@example.com\nalice.example.com\nw5bob\n",
+    );
     let (code, _, err) = run(
         &slack,
-        &["reset-many", csv.to_str().unwrap(), "--column", "email", "--yes"],
+        &[
+            "reset-many",
+            csv.to_str().unwrap(),
+            "--column",
+            "email",
+            "--yes",
+        ],
     );
     assert_eq!(code, 2, "{err}");
     assert!(
@@ -1044,4 +1054,38 @@ fn reset_many_refuses_values_that_are_no_user_before_any_call() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("in column \"email\" of"), "{err}");
     assert!(slack.server.received().is_empty());
+}
+
+/// `find --reset` leaves out the caller (unless --include-self) and the primary owner,
+/// as `reset-many --all` does, and says so in the plan.
+#[test]
+fn find_reset_leaves_out_the_caller_and_the_primary_owner() {
+    let slack = FakeSlack::start(3);
+    // The caller is W1; every session (W1..W3 and the owner's) matches --not-ip 192.0.2.0/24.
+    let (code, _, err) = run(
+        &slack,
+        &["--dry-run", "find", "--not-ip", "192.0.2.0/24", "--reset"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("plan: log out 2 user(s)"), "{err}");
+    assert!(
+        err.contains(
+            "left out: W1 (you: --include-self to log yourself out too), WOWNER (the primary owner"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        &slack,
+        &["find", "--not-ip", "192.0.2.0/24", "--reset", "--yes"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(slack.resets("W1"), 0, "the responder keeps a console");
+    assert_eq!(slack.resets("WOWNER"), 0);
+    assert_eq!((slack.resets("W2"), slack.resets("W3")), (1, 1));
+    let (code, _, err) = run(
+        &slack,
+        &["find", "--user", "W1", "--reset", "--include-self", "--yes"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(slack.resets("W1"), 1);
 }

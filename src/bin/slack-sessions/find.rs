@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use slack_sessions::{
-    ActiveSession, ClientVersion, DeviceInfo, Error, ErrorClass, FindStrategy, GoneOptions,
-    InvalidateRequest, IpFrom, IpRange, ListRequest, SessionFilter, SessionRef, SlackMethod,
-    UreqTransport,
+    ActiveSession, AdminUsersListRequest, AuthTestRequest, ClientVersion, DeviceInfo, Error,
+    ErrorClass, FindStrategy, GoneOptions, InvalidateRequest, IpFrom, IpRange, ListRequest,
+    SessionFilter, SessionRef, SlackMethod, UreqTransport,
 };
 
 use crate::core::{self, guard, json, Failure, Global, Scope};
@@ -97,6 +97,10 @@ pub(crate) struct FindArgs {
     /// (later checks back off; default 5).
     #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, requires = "bulk")]
     verify_interval: Option<Duration>,
+    /// With --reset: log out your own account too when it holds a match (by default it
+    /// is left out, as with reset-many --all, so the responder keeps a working console).
+    #[arg(long, requires = "reset")]
+    include_self: bool,
     /// With --reset: end only the users' mobile sessions (and watch only those).
     #[arg(long, requires = "reset", conflicts_with = "web_only")]
     mobile_only: bool,
@@ -257,6 +261,32 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         );
     }
     {
+        // As reset-many --all does: the responder keeps a working console unless
+        // --include-self, and the primary owner (whom Slack refuses to reset) is left out.
+        let kept = kept_users(&client, args.include_self)?;
+        let mut notes = Vec::new();
+        let left_out: Vec<String> = by_user
+            .keys()
+            .filter_map(|u| kept.get(u).map(|why| format!("{u} ({why})")))
+            .collect();
+        if !left_out.is_empty() {
+            notes.push(format!(
+                "left out: {} (their matching sessions stay)",
+                left_out.join(", ")
+            ));
+        }
+        matched.retain(|s| !kept.contains_key(&s.user_id));
+        if matched.len() <= 1 {
+            // No plan is shown for one session: say it here.
+            for line in &notes {
+                core::say(line);
+            }
+        }
+        if matched.is_empty() {
+            core::say("no user left to log out: nothing to do");
+            return Ok(());
+        }
+        let whole: Vec<&String> = whole.iter().filter(|u| !kept.contains_key(*u)).collect();
         let mut users = Vec::new();
         let mut seen = HashSet::new();
         for s in &matched {
@@ -265,7 +295,6 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
             }
         }
         let partial = users.len() - whole.len();
-        let mut notes = Vec::new();
         if partial > 0 {
             notes.push(format!(
                 "{partial} user(s) also hold sessions that did not match; a reset ends those too (--invalidate ends only the matches)"
@@ -318,6 +347,33 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
             extra,
         )
     }
+}
+
+/// Who `find --reset` leaves out, with why: the token's own user (from auth.test) unless
+/// `include_self`, and the primary owner(s) (admin.users.list, owners only). Read calls.
+fn kept_users(
+    client: &slack_sessions::Client<UreqTransport>,
+    include_self: bool,
+) -> Result<BTreeMap<String, &'static str>, Failure> {
+    let mut kept = BTreeMap::new();
+    let owners = AdminUsersListRequest::new()
+        .include_owners(true)
+        .limit(AdminUsersListRequest::MAX_LIMIT);
+    for page in client.pages(&owners) {
+        for u in page?.users {
+            if u.is_primary_owner {
+                kept.insert(u.id, "the primary owner: Slack refuses to reset them");
+            }
+        }
+    }
+    if !include_self {
+        let me = client.send(&AuthTestRequest::new())?.user_id;
+        if !me.is_empty() {
+            kept.entry(me)
+                .or_insert("you: --include-self to log yourself out too");
+        }
+    }
+    Ok(kept)
 }
 
 fn filter(args: &FindArgs) -> SessionFilter {

@@ -110,7 +110,10 @@ pub(crate) fn check_user(text: &str) -> Result<(), String> {
     if id_like {
         Ok(())
     } else {
-        Err("is neither a user id (capital letters and digits, like W0123ABC) nor an email address".to_owned())
+        Err(
+            "is neither a user id (capital letters and digits, like W0123ABC) nor an email address"
+                .to_owned(),
+        )
     }
 }
 
