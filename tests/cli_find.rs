@@ -304,9 +304,13 @@ fn invalidate_ends_exactly_the_matches_reports_each_and_proves_it() {
     // Resumable: a line from an earlier run says 202 is done, so it is not sent again.
     std::fs::write(
         &report,
-        r#"{"user_id":"W2","team_id":"T1","session_id":202,"ok":true,"scope":"session","method":"admin.users.session.invalidate","verified":false,"error":null,"request_id":"req-0","attempts":1}"#
-            .to_owned()
-            + "\n",
+        concat!(
+            r#"{"user_id":"W2","team_id":"T1","session_id":202,"ok":true,"scope":"session","method":"admin.users.session.invalidate","verified":false,"error":null,"request_id":"req-0","attempts":1}"#,
+            "\n",
+            // Its check: gone then (the list has it again, as a list may lag).
+            r#"{"user_id":"W2","ok":true,"scope":"session","method":"admin.users.session.list","verifies":"admin.users.session.invalidate","verified":true,"team_id":"T1","session_id":202}"#,
+            "\n",
+        ),
     )
     .unwrap();
     let (code, out, err) = run(
@@ -329,14 +333,14 @@ fn invalidate_ends_exactly_the_matches_reports_each_and_proves_it() {
     assert_eq!(slack.sessions("W2"), [202]);
     assert_eq!(slack.sessions("W3"), [301, 302]);
     let lines = json_lines(&std::fs::read_to_string(&report).unwrap());
-    assert_eq!(lines.len(), 5, "{lines:#?}");
-    for l in &lines[1..3] {
+    assert_eq!(lines.len(), 6, "{lines:#?}");
+    for l in &lines[2..4] {
         assert_eq!(l["method"], "admin.users.session.invalidate");
         assert_eq!(l["scope"], "session");
         assert_eq!(l["ok"], true);
         assert!(l["request_id"].as_str().unwrap().starts_with("req-"));
     }
-    for l in &lines[3..] {
+    for l in &lines[4..] {
         assert_eq!(l["method"], "admin.users.session.list");
         assert_eq!(l["verifies"], "admin.users.session.invalidate");
         assert_eq!(l["verified"], true);
@@ -346,6 +350,8 @@ fn invalidate_ends_exactly_the_matches_reports_each_and_proves_it() {
         "{err}"
     );
     assert!(err.contains("1 session(s) skipped"), "{err}");
+    // W2's one session left to end: one call either way, so no note says otherwise.
+    assert!(!err.contains("instead of 1\n"), "{err}");
 
     // A session Slack says is ended but keeps listing: exit 1, naming it.
     slack.with(|s| {
@@ -1088,4 +1094,91 @@ fn find_reset_leaves_out_the_caller_and_the_primary_owner() {
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(slack.resets("W1"), 1);
+}
+
+/// A run killed between its writes and its check: the resumed run sends nothing again,
+/// but checks the writes the report shows done and not verified, one check line each.
+#[test]
+fn a_resumed_invalidate_run_verifies_the_writes_it_inherits() {
+    let slack = incident();
+    let report = temp("killed-report.jsonl", "");
+    let line = |team: &str, id: u64| {
+        format!(
+            r#"{{"user_id":"W2","team_id":"{team}","session_id":{id},"ok":true,"scope":"session","method":"admin.users.session.invalidate","verified":null,"error":null,"request_id":"req-0","attempts":1}}"#
+        ) + "\n"
+    };
+    std::fs::write(&report, line("T2", 201) + &line("T1", 202)).unwrap();
+    // 201 really went; 202 is still listed (Slack said ok and did not act).
+    slack.with(|s| {
+        s.users
+            .get_mut("W2")
+            .unwrap()
+            .sessions
+            .retain(|&x| x != 201);
+    });
+    let (code, _, err) = run(
+        &slack,
+        &[
+            "find",
+            "--ip",
+            "203.0.113.0/24",
+            "--invalidate",
+            "--yes",
+            "--verify-deadline",
+            "0.3",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        slack.calls("admin.users.session.invalidate"),
+        0,
+        "nothing sent again"
+    );
+    assert!(err.contains("still active: W2/T1/202"), "{err}");
+    let lines = json_lines(&std::fs::read_to_string(&report).unwrap());
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    let mut checks: Vec<(u64, bool)> = lines[2..]
+        .iter()
+        .map(|l| {
+            assert_eq!(l["method"], "admin.users.session.list");
+            assert_eq!(l["verifies"], "admin.users.session.invalidate");
+            (
+                l["session_id"].as_u64().unwrap(),
+                l["verified"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    checks.sort_unstable();
+    assert_eq!(checks, [(201, true), (202, false)]);
+
+    // Once every write is proven, a rerun has nothing left to do.
+    slack.with(|s| {
+        s.users
+            .get_mut("W2")
+            .unwrap()
+            .sessions
+            .retain(|&x| x != 202);
+    });
+    std::fs::write(&report, line("T2", 201) + &line("T1", 202)).unwrap();
+    let args = [
+        "find",
+        "--ip",
+        "203.0.113.0/24",
+        "--invalidate",
+        "--yes",
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    let (code, _, err) = run(&slack, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("2 verified gone"), "{err}");
+    let (code, _, err) = run(&slack, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("nothing matched: nothing to do"), "{err}");
+    assert_eq!(
+        json_lines(&std::fs::read_to_string(&report).unwrap()).len(),
+        4
+    );
 }

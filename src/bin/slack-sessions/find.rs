@@ -245,7 +245,10 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         .map(|(u, _)| u.clone())
         .collect();
     drop(walk);
-    if matched.is_empty() {
+    // A resumed --invalidate run still checks what its report shows written but not
+    // proven, even when nothing matches any more.
+    let resuming = args.invalidate && args.report.is_some() && !args.no_verify;
+    if matched.is_empty() && !resuming {
         core::say("nothing matched: nothing to do");
         return Ok(());
     }
@@ -631,6 +634,17 @@ fn invalidate(
         earlier = read;
         report = Some(file);
     }
+    // Writes an earlier run made and never proved (killed before its check): checked
+    // with this run's, never sent again.
+    let recheck: Vec<SessionRef> = if verify.is_some() {
+        earlier
+            .sessions_unverified()
+            .into_iter()
+            .map(|(u, t, id)| SessionRef::new(u, t, id))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (skipped, todo): (Vec<&ActiveSession>, Vec<&ActiveSession>) = matched
         .iter()
         .partition(|s| earlier.covers_session(&s.user_id, s.session_id));
@@ -639,20 +653,38 @@ fn invalidate(
         .iter()
         .map(|s| (s.user_id.as_str(), s.team_id.as_str()))
         .collect();
-    let mut notes: Vec<String> = whole
+    // Users with 2+ sessions, all of them matched: one reset each would be cheaper.
+    let cheaper: Vec<(&String, usize)> = whole
         .iter()
         .filter(|u| users.contains(u.as_str()))
-        .map(|u| {
-            let n = todo.iter().filter(|s| &s.user_id == u).count();
-            format!(
-                "all of {u}'s sessions match: one reset (`slack-sessions reset {u}`) would end them with 1 call instead of {n}"
-            )
-        })
+        .map(|u| (u, todo.iter().filter(|s| &s.user_id == u).count()))
+        .filter(|(_, n)| *n >= 2)
         .collect();
+    let mut notes: Vec<String> = if cheaper.len() > 3 {
+        let calls: usize = cheaper.iter().map(|(_, n)| n).sum();
+        vec![format!(
+            "all sessions of {} user(s) match: one reset each (`slack-sessions find ... --reset`) would end them with {} call(s) instead of {calls}",
+            cheaper.len(),
+            cheaper.len()
+        )]
+    } else {
+        cheaper
+            .iter()
+            .map(|(u, n)| format!(
+                "all of {u}'s sessions match: one reset (`slack-sessions reset {u}`) would end them with 1 call instead of {n}"
+            ))
+            .collect()
+    };
     if !skipped.is_empty() {
         notes.push(format!(
             "{} session(s) skipped: the report shows them invalidated",
             skipped.len()
+        ));
+    }
+    if !recheck.is_empty() {
+        notes.push(format!(
+            "{} session(s) the report shows invalidated but not verified are checked now",
+            recheck.len()
         ));
     }
     let mut methods = vec![InvalidateRequest::NAME];
@@ -693,11 +725,21 @@ fn invalidate(
         ));
         return Ok(());
     }
-    if todo.is_empty() {
-        core::say("every matching session is already invalidated in the report: nothing to do");
+    if todo.is_empty() && recheck.is_empty() {
+        core::say(if matched.is_empty() {
+            "nothing matched: nothing to do"
+        } else {
+            "every matching session is already invalidated in the report: nothing to do"
+        });
         return Ok(());
     }
-    guard::confirm(&plan, args.yes)?;
+    if todo.is_empty() {
+        for line in &plan.notes {
+            core::say(line);
+        }
+    } else {
+        guard::confirm(&plan, args.yes)?;
+    }
 
     let started = Instant::now();
     let mut write = |line: String| -> Result<(), Failure> {
@@ -711,7 +753,8 @@ fn invalidate(
             None => core::print(&line),
         }
     };
-    let mut done = Vec::new();
+    let rechecked = recheck.len();
+    let mut done = recheck;
     let mut failed = Vec::new();
     let mut stopped = None;
     for (n, s) in todo.iter().enumerate() {
@@ -796,9 +839,14 @@ fn invalidate(
             .collect();
     }
     core::say(&format!(
-        "invalidated {} of {} session(s){} in {:.1}s",
-        done.len(),
+        "invalidated {} of {} session(s){}{} in {:.1}s",
+        done.len() - rechecked,
         todo.len(),
+        if rechecked > 0 {
+            format!(" (and checked {rechecked} an earlier run invalidated)")
+        } else {
+            String::new()
+        },
         if verify.is_some() {
             format!(", {} verified gone", done.len() - unverified.len())
         } else {

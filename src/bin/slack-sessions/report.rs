@@ -137,6 +137,8 @@ struct ReadLine {
     request_id: Option<String>,
     /// `find --invalidate` lines: the session invalidated.
     session_id: Option<u64>,
+    /// `find --invalidate` lines: the session's workspace.
+    team_id: Option<String>,
     /// `find`'s check lines: the write they verify (any value: only its presence counts).
     verifies: Option<serde_json::Value>,
 }
@@ -149,6 +151,10 @@ pub(crate) struct Earlier {
     done: HashMap<String, Vec<(Scope, bool)>>,
     /// Sessions (user, session id) invalidated successfully.
     sessions_done: std::collections::HashSet<(String, u64)>,
+    /// Of those, the ones a check line shows gone.
+    sessions_verified: std::collections::HashSet<(String, u64)>,
+    /// The workspace each invalidated session was on, as its line says.
+    session_teams: HashMap<(String, u64), String>,
     /// Lines that are report lines.
     pub(crate) report_lines: usize,
     /// Lines not trusted as done, and why: line numbers (1-based).
@@ -217,11 +223,22 @@ impl Earlier {
                         earlier.untrusted.push((number, Distrust::OkAndError));
                     } else if ok {
                         earlier.sessions_done.insert((user.to_owned(), id));
+                        if let Some(team) = v.team_id.as_deref().filter(|t| !t.is_empty()) {
+                            earlier
+                                .session_teams
+                                .insert((user.to_owned(), id), team.to_owned());
+                        }
                     }
                     continue;
                 }
                 (Some(VERIFY_METHOD), _, _) if v.verifies.is_some() => {
                     earlier.report_lines += 1;
+                    let of_invalidate =
+                        v.verifies.as_ref().and_then(|x| x.as_str()) == Some(INVALIDATE_METHOD);
+                    if let (true, Some(true), Some(id)) = (of_invalidate, v.verified, v.session_id)
+                    {
+                        earlier.sessions_verified.insert((user.to_owned(), id));
+                    }
                     continue;
                 }
                 _ => {}
@@ -286,6 +303,23 @@ impl Earlier {
         self.sessions_done.contains(&(user.to_owned(), id))
     }
 
+    /// Sessions an earlier run invalidated (with the workspace its line names) that no
+    /// check line shows gone: a run killed between its writes and its check. A resumed
+    /// run checks them rather than leave the report with unproven writes.
+    pub(crate) fn sessions_unverified(&self) -> Vec<(String, String, u64)> {
+        let mut left: Vec<(String, String, u64)> = self
+            .sessions_done
+            .iter()
+            .filter(|k| !self.sessions_verified.contains(*k))
+            .filter_map(|(u, id)| {
+                let team = self.session_teams.get(&(u.clone(), *id))?;
+                Some((u.clone(), team.clone(), *id))
+            })
+            .collect();
+        left.sort();
+        left
+    }
+
     /// Every user an earlier `ok` line covers for `scope` (with `verified_only`, only
     /// lines whose sessions were seen gone count).
     pub(crate) fn covered(
@@ -301,6 +335,8 @@ impl Earlier {
 
     pub(crate) fn merge(&mut self, other: Earlier) {
         self.sessions_done.extend(other.sessions_done);
+        self.sessions_verified.extend(other.sessions_verified);
+        self.session_teams.extend(other.session_teams);
         for (user, scopes) in other.done {
             self.done.entry(user).or_default().extend(scopes);
         }
