@@ -37,7 +37,7 @@ use crate::reset_many::{self, Progress, ResetManyArgs};
 /// needs --yes. --dry-run shows the plan and every affected id and writes nothing.
 #[derive(Args, Debug)]
 #[command(
-    override_usage = "slack-sessions find [--user U] [--team T] [--ip ADDR|CIDR]... [--not-ip CIDR]... [--ip-from created|recent|any] [--os TEXT] [--device TEXT] [--client-older-than VERSION] [--csv] [--invalidate | --reset [--bulk]] [--report FILE] [--yes]"
+    override_usage = "slack-sessions find [--user U] [--team T] [--ip ADDR|CIDR]... [--not-ip CIDR]... [--ip-from created|recent|any] [--os TEXT] [--device TEXT] [--client-older-than VERSION] [--csv] [--invalidate | --reset [--bulk] [--include-self] [--mobile-only | --web-only]] [--report FILE] [--yes] [--verify-deadline SECONDS] [--verify-interval SECONDS] [--no-verify]"
 )]
 pub(crate) struct FindArgs {
     /// Only this user's sessions, on every workspace: a user id or an email address.
