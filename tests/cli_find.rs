@@ -1182,3 +1182,55 @@ fn a_resumed_invalidate_run_verifies_the_writes_it_inherits() {
         4
     );
 }
+
+/// Every `--json find` outcome is parseable JSON on stdout: no match, an unknown email
+/// address, a run whose lines went to a report; an absurd --retries is refused.
+#[test]
+fn json_find_always_says_something() {
+    let slack = incident();
+    let (code, out, err) = run(&slack, &["--json", "find", "--ip", "192.0.2.1"]);
+    assert_eq!(code, 0, "{err}");
+    let o = &json_lines(&out)[0];
+    assert_eq!(
+        (o["ok"].as_bool(), o["matched"].as_u64()),
+        (Some(true), Some(0))
+    );
+
+    let (code, out, _) = run(&slack, &["--json", "find", "--user", "alcie@example.com"]);
+    assert_ne!(code, 0);
+    let o = &json_lines(&out)[0];
+    assert_eq!(o["error"], "unknown_email", "{o}");
+    assert!(
+        !o["message"].as_str().unwrap().contains("nothing was sent"),
+        "{o}"
+    );
+
+    let report = temp("json-report.jsonl", "");
+    let (code, out, err) = run(
+        &slack,
+        &[
+            "--json",
+            "find",
+            "--ip",
+            "203.0.113.0/24",
+            "--invalidate",
+            "--yes",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let o = &json_lines(&out)[0];
+    assert_eq!(o["ok"], true);
+    assert_eq!(o["invalidated"], 2, "{o}");
+    assert_eq!(o["verified"], 2, "{o}");
+
+    let before = slack.server.received().len();
+    let (code, _, err) = run(
+        &slack,
+        &["--retries", "1000000", "find", "--ip", "10.0.0.1"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("more than 100"), "{err}");
+    assert_eq!(slack.server.received().len(), before);
+}

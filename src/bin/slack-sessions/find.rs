@@ -235,6 +235,13 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         }
     }
     say_counts(&by_user);
+    if global.json && by_user.is_empty() {
+        // No match is an outcome a playbook must read too (as `list --json` says zero).
+        json::Object::ok()
+            .field("matched", 0)
+            .field("active_sessions", 0)
+            .print()?;
+    }
     if !acting {
         return Ok(());
     }
@@ -872,6 +879,19 @@ fn invalidate(
         ));
     }
     if failed.is_empty() && unverified.is_empty() && stopped.is_none() {
+        if global.json && args.report.is_some() {
+            // The lines went to the report: stdout gets the outcome.
+            json::Object::ok()
+                .field("method", InvalidateRequest::NAME)
+                .field("invalidated", done.len() - rechecked)
+                .field("rechecked", rechecked)
+                .field("verified", verify.is_some().then_some(done.len()))
+                .field(
+                    "report",
+                    args.report.as_ref().map(|p| p.display().to_string()),
+                )
+                .print()?;
+        }
         Ok(())
     } else {
         Err(Failure::failed(format!(

@@ -72,8 +72,11 @@ pub(crate) fn error_code(error: &Error) -> &str {
             (RenewalErrorKind::NotStored, _) => code::TOKEN_NOT_STORED,
             _ => code::RENEWAL_FAILED,
         },
+        // An address no user has, from users.lookupByEmail or (find) admin.users.list.
         Error::InvalidRequest(bad)
-            if bad.method() == LookupByEmailRequest::NAME && bad.field() == "email" =>
+            if (bad.method() == LookupByEmailRequest::NAME
+                || bad.method() == slack_sessions::AdminUsersListRequest::NAME)
+                && bad.field() == "email" =>
         {
             code::UNKNOWN_EMAIL
         }

@@ -44,8 +44,8 @@ pub(crate) struct Global {
     pub(crate) timeout: Option<Duration>,
 
     /// Retry a rate-limited (429) or transiently failed call up to N times, waiting as
-    /// Slack's Retry-After says (0 turns retries off).
-    #[arg(long, global = true, value_name = "N", default_value_t = 3)]
+    /// Slack's Retry-After says (0 turns retries off; at most 100).
+    #[arg(long, global = true, value_name = "N", default_value_t = 3, value_parser = parse_retries)]
     pub(crate) retries: u32,
 
     /// Send through this HTTP proxy (http://host:port; HTTPS is tunnelled with CONNECT).
@@ -80,4 +80,18 @@ pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
         return Err(format!("{text:?}: at most {max} seconds (one day)"));
     }
     Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
+/// `--retries`: a count a run can live with (a million retries of a 429 is a hang).
+fn parse_retries(text: &str) -> Result<u32, String> {
+    let n: u32 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of retries (0 to 100)"))?;
+    if n > 100 {
+        return Err(format!(
+            "{n} retries is more than 100: past a few, a failing call is better reported than retried"
+        ));
+    }
+    Ok(n)
 }
