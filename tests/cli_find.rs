@@ -245,6 +245,8 @@ fn bad_filters_are_refused_before_any_call() {
             "is not a version",
         ),
         (vec!["find", "--os", ""], "is empty"),
+        (vec!["--json", "find", "--csv"], "--csv"),
+        (vec!["find", "--csv", "--json"], "--csv"),
         (vec!["find", "--device", " "], "is empty"),
         (
             vec!["find", "--ip", "10.0.0.1/8"],
@@ -1233,4 +1235,33 @@ fn json_find_always_says_something() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("more than 100"), "{err}");
     assert_eq!(slack.server.received().len(), before);
+}
+
+/// A report another run holds is refused before any call: no walk of the org is spent
+/// on a run that cannot write.
+#[test]
+fn a_locked_report_is_refused_before_the_walk() {
+    let slack = incident();
+    let report = temp("locked-report.jsonl", "");
+    let held = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&report)
+        .unwrap();
+    held.try_lock().unwrap();
+    let (code, _, err) = run(
+        &slack,
+        &[
+            "find",
+            "--ip",
+            "203.0.113.0/24",
+            "--invalidate",
+            "--yes",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is in use by another run"), "{err}");
+    assert!(slack.server.received().is_empty());
+    drop(held);
 }

@@ -167,6 +167,12 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
             "--report and --yes go with --invalidate or --reset (find alone writes nothing)",
         ));
     }
+    if args.csv && global.json {
+        // `find --csv --json` is refused by clap; `--json find --csv` is refused here.
+        return Err(Failure::usage(
+            "--csv and --json both choose the output: give one of them",
+        ));
+    }
     if args.verify_deadline.is_some() && (args.no_verify || !(args.invalidate || args.reset)) {
         return Err(Failure::usage(
             "--verify-deadline goes with --invalidate or --reset, and not with --no-verify (nothing would be checked)",
@@ -189,6 +195,9 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
             .user_in_team("W1", t.as_str())
             .validate()
             .map_err(|e| Failure::usage(format!("--team {t:?} {}", e.reason())))?;
+    }
+    if let Some(path) = args.report.as_ref().filter(|_| !global.dry_run) {
+        report::check_not_in_use(path)?;
     }
     let filter = filter(args);
     let client = core::simple_client(global)?;

@@ -545,26 +545,17 @@ fn lock(file: &File, path: &Path) -> Result<Option<PathBuf>, Failure> {
     match file.try_lock() {
         Ok(()) => {
             let text = format!(
-                "pid {} on {}, started {} (slack-sessions reset-many)\n",
+                "pid {} on {}, started {} (slack-sessions {})\n",
                 std::process::id(),
                 hostname(),
-                utc_now()
+                utc_now(),
+                command()
             );
             // Best effort: without the note the lock still holds; only the message of a
             // second run is poorer.
             Ok(std::fs::write(&note, text).is_ok().then_some(note))
         }
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let who = std::fs::read_to_string(&note)
-                .ok()
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(|| format!("{} not written yet", note.display()));
-            Err(Failure::usage(format!(
-                "the report {} is in use by another run ({who}); two runs on one report would reset users twice. Wait for it to end, or name another report",
-                path.display()
-            )))
-        }
+        Err(std::fs::TryLockError::WouldBlock) => Err(in_use(path)),
         Err(std::fs::TryLockError::Error(e)) => {
             core::say(&format!(
                 "warning: cannot lock the report {} ({e}); make sure no other run uses it",
@@ -573,6 +564,42 @@ fn lock(file: &File, path: &Path) -> Result<Option<PathBuf>, Failure> {
             Ok(None)
         }
     }
+}
+
+/// The report is locked by another run: who holds it, from `FILE.lock`.
+fn in_use(path: &Path) -> Failure {
+    let note = holder_path(path);
+    let who = std::fs::read_to_string(&note)
+        .ok()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| format!("{} not written yet", note.display()));
+    Failure::usage(format!(
+        "the report {} is in use by another run ({who}); two runs on one report would write the same users or sessions twice. Wait for it to end, or name another report",
+        path.display()
+    ))
+}
+
+/// Says, before any call, that the report is locked by another run (the lock itself is
+/// taken when the report is opened; this spares a walk of the org that would be lost).
+pub(crate) fn check_not_in_use(path: &Path) -> Result<(), Failure> {
+    let Ok(file) = File::open(path) else {
+        return Ok(());
+    };
+    match file.try_lock() {
+        Err(std::fs::TryLockError::WouldBlock) => Err(in_use(path)),
+        // Released when `file` is dropped, at once.
+        _ => Ok(()),
+    }
+}
+
+/// The command this run is (`find`, `reset-many`), for the lock's note.
+fn command() -> &'static str {
+    const COMMANDS: [&str; 3] = ["reset-many", "find", "reset"];
+    std::env::args()
+        .skip(1)
+        .find_map(|a| COMMANDS.into_iter().find(|c| *c == a))
+        .unwrap_or("reset-many")
 }
 
 fn hostname() -> String {
