@@ -1265,3 +1265,47 @@ fn a_locked_report_is_refused_before_the_walk() {
     assert!(slack.server.received().is_empty());
     drop(held);
 }
+
+/// While a `find` run holds its report, a second run is told who holds it: this
+/// command, not another one.
+#[test]
+fn the_report_lock_names_the_find_run_holding_it() {
+    let slack = incident();
+    slack.with(|s| s.hang = Some(("admin.users.session.invalidate".into(), 0)));
+    let report = temp("held-report.jsonl", "");
+    let args = [
+        "find",
+        "--ip",
+        "203.0.113.0/24",
+        "--invalidate",
+        "--yes",
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+        .args(args)
+        .env("SLACK_TOKEN", TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while slack.calls("admin.users.session.invalidate") == 0 {
+        assert!(started.elapsed().as_secs() < 20, "the run never wrote");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let before = slack.server.received().len();
+    let (code, _, err) = run(&slack, &args);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is in use by another run (pid "), "{err}");
+    assert!(err.contains("(slack-sessions find))"), "{err}");
+    assert_eq!(
+        slack.server.received().len(),
+        before,
+        "no call before the lock"
+    );
+}
