@@ -287,3 +287,132 @@ fn a_looping_cursor_stops_the_snapshot_as_pages_would() {
     assert!(!why.contains("nothing was sent"), "{why}");
     assert_eq!(fake.requests().len(), 2);
 }
+
+/// A client whose waits are recorded, not slept (time bounds count them), telling each
+/// wait's `gives_up_after` to the returned list.
+fn recorded_client(
+    slack: &FakeSlack,
+) -> (
+    support::RecordingSleep,
+    std::sync::Arc<std::sync::Mutex<Vec<Option<Duration>>>>,
+    Client<UreqTransport>,
+) {
+    let sleep = support::RecordingSleep::default();
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = told.clone();
+    let client = Client::builder(TOKEN)
+        .api_url(slack.api_url())
+        .retry(RetryPolicy::default().jitter(false))
+        .sleeper(sleep.clone())
+        .on_wait(move |w| log.lock().unwrap().push(w.gives_up_after))
+        .build()
+        .unwrap();
+    (sleep, told, client)
+}
+
+#[test]
+fn a_reset_bulk_always_rate_limited_ends_at_the_bound_per_call_with_every_user_reported() {
+    let slack = FakeSlack::start(5);
+    // Every resetBulk: HTTP 429, Retry-After 30.
+    slack.with(|s| {
+        s.fail_after = Some((
+            "admin.users.session.resetBulk".into(),
+            0,
+            "ratelimited".into(),
+        ))
+    });
+    let (sleep, told, c) = recorded_client(&slack);
+    // The default bound per call: 600 s.
+    let mut run = c.reset_verified(users(5), quick());
+    let outcomes: Vec<_> = run.by_ref().collect();
+    let waited: Duration = sleep.waits().iter().sum();
+    assert!(
+        waited <= Duration::from_secs(600) && waited >= Duration::from_secs(570),
+        "{waited:?}"
+    );
+    assert_eq!(outcomes.len(), 5, "every user of the call gets an outcome");
+    for o in &outcomes {
+        assert!(matches!(o.result, Err(Error::RateLimited { .. })), "{o:?}");
+        assert!(!o.verified);
+        let detail = o.detail.as_deref().unwrap();
+        assert!(
+            detail.contains("bound per call (600s)") && detail.contains("nothing was reset"),
+            "{detail}"
+        );
+    }
+    let why = run.stopped().unwrap();
+    assert!(why.contains("resetBulk was still rate limited"), "{why}");
+    assert_eq!(run.remaining().count(), 0);
+    assert_eq!(slack.with(|s| s.users["W1"].resets), 0);
+    // Every wait said how much longer the run would wait for this call.
+    let told = told.lock().unwrap().clone();
+    assert!(!told.is_empty());
+    assert!(told
+        .iter()
+        .all(|t| t.is_some_and(|t| t <= Duration::from_secs(600))));
+}
+
+#[test]
+fn a_snapshot_always_rate_limited_stops_at_the_bound_per_call_and_names_everyone_left() {
+    let slack = FakeSlack::start(5);
+    slack.with(|s| {
+        s.fail_after = Some(("admin.users.session.list".into(), 0, "ratelimited".into()))
+    });
+    let (sleep, _, c) = recorded_client(&slack);
+    let options = quick().max_wait_per_call(Some(Duration::from_secs(120)));
+    let mut run = c.reset_verified(users(5), options);
+    assert_eq!(run.by_ref().count(), 0, "nothing was written");
+    let waited: Duration = sleep.waits().iter().sum();
+    assert!(waited <= Duration::from_secs(120), "{waited:?}");
+    let why = run.stopped().unwrap();
+    assert!(
+        why.contains("snapshot") && why.contains("bound per call (120s)"),
+        "{why}"
+    );
+    assert_eq!(run.remaining().count(), 5);
+    assert_eq!(slack.calls("admin.users.session.resetBulk"), 0);
+}
+
+#[test]
+fn a_whole_org_snapshot_always_rate_limited_stops_at_the_default_bound() {
+    let slack = FakeSlack::start(5);
+    slack.with(|s| {
+        s.fail_after = Some(("admin.users.session.list".into(), 0, "ratelimited".into()))
+    });
+    let (sleep, _, c) = recorded_client(&slack);
+    let mut run = c.reset_everyone(false, quick());
+    assert_eq!(run.by_ref().count(), 0);
+    let waited: Duration = sleep.waits().iter().sum();
+    assert!(waited <= Duration::from_secs(600), "{waited:?}");
+    let why = run.stopped().unwrap();
+    assert!(why.contains("600s"), "{why}");
+    // A part of a snapshot names nobody.
+    assert_eq!(run.remaining().count(), 0);
+}
+
+#[test]
+fn the_run_time_bound_stops_the_checks_and_everyone_accepted_is_reported_unverified() {
+    let slack = FakeSlack::start(5);
+    // The snapshot (one page) goes through; every later list call is rate limited.
+    slack.with(|s| {
+        s.fail_after = Some(("admin.users.session.list".into(), 1, "ratelimited".into()))
+    });
+    let (sleep, _, c) = recorded_client(&slack);
+    let options = VerifyOptions::new()
+        .deadline(Duration::from_secs(3600))
+        .max_run_time(Some(Duration::from_secs(100)));
+    let mut run = c.reset_verified(users(5), options);
+    let outcomes: Vec<_> = run.by_ref().collect();
+    let waited: Duration = sleep.waits().iter().sum();
+    assert!(waited <= Duration::from_secs(100), "{waited:?}");
+    assert_eq!(outcomes.len(), 5);
+    for o in &outcomes {
+        assert!(o.is_ok() && !o.verified, "{o:?}");
+        assert!(
+            o.detail.as_deref().unwrap().contains("time bound (100s)"),
+            "{o:?}"
+        );
+    }
+    let why = run.stopped().unwrap();
+    assert!(why.contains("run's time bound (100s) ran out"), "{why}");
+}

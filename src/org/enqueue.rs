@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use crate::bulk::{dooms_the_run, ResetHow};
 use crate::error::{ApiError, Error, ErrorCode};
+use crate::method::SlackMethod;
 use crate::methods::reset_bulk::ResetBulkRequest;
 use crate::transport::Transport;
 
@@ -44,12 +45,34 @@ impl<T: Transport> ResetVerified<'_, T> {
             self.options.mobile_only,
             self.options.web_only,
         );
+        let run_bound = self.run_bound_nearer();
         let patient = self.send(&request);
         let rid = request_id(&patient.result);
         for &at in &chunk {
             let u = &mut self.users[at];
             u.attempts += patient.attempts;
             u.request_id.clone_from(&rid);
+        }
+        if let (
+            true,
+            Err(Error::RateLimited {
+                retry_after, meta, ..
+            }),
+        ) = (patient.out_of_time, &patient.result)
+        {
+            // Slack never took the call: nothing was reset for these users. A resetBulk
+            // rate limited this long leaves no budget for the rest of the run.
+            let why = self.out_of_time("resetBulk", run_bound);
+            let detail = format!("{why}: nothing was reset for this user");
+            for &at in &chunk {
+                let e = Error::RateLimited {
+                    retry_after: *retry_after,
+                    method: ResetBulkRequest::NAME,
+                    meta: meta.clone(),
+                };
+                self.finish(at, Err(e), ResetHow::Bulk, false, Some(detail.clone()));
+            }
+            return self.stop(why);
         }
         match patient.result {
             Ok(_) => self.accepted(&chunk, &HashSet::new()),

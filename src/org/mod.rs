@@ -50,6 +50,8 @@ pub struct VerifyOptions {
     first_check: Duration,
     max_check_interval: Duration,
     max_rate_limit_waits: u32,
+    max_wait_per_call: Option<Duration>,
+    max_run_time: Option<Duration>,
 }
 
 impl Default for VerifyOptions {
@@ -61,11 +63,17 @@ impl Default for VerifyOptions {
             first_check: Duration::from_secs(5),
             max_check_interval: Duration::from_secs(60),
             max_rate_limit_waits: 1000,
+            max_wait_per_call: Some(Self::DEFAULT_MAX_WAIT_PER_CALL),
+            max_run_time: None,
         }
     }
 }
 
 impl VerifyOptions {
+    /// How long one call of a run may go on waiting out rate limits: 10 minutes (as
+    /// [`BulkOptions::DEFAULT_MAX_WAIT_PER_USER`](crate::BulkOptions::DEFAULT_MAX_WAIT_PER_USER)).
+    pub const DEFAULT_MAX_WAIT_PER_CALL: Duration = Duration::from_secs(600);
+
     /// Every session of every user; verify for up to 10 minutes.
     pub fn new() -> Self {
         Self::default()
@@ -104,9 +112,36 @@ impl VerifyOptions {
         self
     }
 
-    /// How many 429s in a row one call may get before the run stops (default 1000).
+    /// How many 429s in a row one call may get before the run stops (default 1000: in
+    /// practice the time bound, [`max_wait_per_call`](Self::max_wait_per_call), comes
+    /// first).
     pub fn max_rate_limit_waits(mut self, n: u32) -> Self {
         self.max_rate_limit_waits = n;
+        self
+    }
+
+    /// How long one call (a `resetBulk`, a single `reset`, one page of the session list,
+    /// `auth.test`, ...) may take, attempts and rate-limit waits included (default
+    /// [`DEFAULT_MAX_WAIT_PER_CALL`](Self::DEFAULT_MAX_WAIT_PER_CALL); `None`: only
+    /// [`max_rate_limit_waits`](Self::max_rate_limit_waits) bounds it). A wait that would
+    /// end past it is not started. Then a `resetBulk`'s users each get an
+    /// [`Error::RateLimited`](crate::Error::RateLimited) outcome saying nothing was reset
+    /// for them and the run stops (the token's budget is taken); a single `reset`'s user
+    /// gets that outcome and the run goes on, stopping after 5 such users in a row; a
+    /// snapshot page stops the run; a check of the session list counts as inconclusive
+    /// (the [deadline](Self::deadline) bounds the checks).
+    pub fn max_wait_per_call(mut self, limit: Option<Duration>) -> Self {
+        self.max_wait_per_call = limit;
+        self
+    }
+
+    /// How long the whole run may take, waits included (default: no bound). No wait
+    /// that would end past it is started and no call starts after it: the run stops,
+    /// every user whose reset Slack accepted gets an unverified outcome,
+    /// [`ResetVerified::stopped`] says why and [`ResetVerified::remaining`] lists the
+    /// others.
+    pub fn max_run_time(mut self, limit: Option<Duration>) -> Self {
+        self.max_run_time = limit;
         self
     }
 
@@ -251,8 +286,12 @@ pub struct ResetVerified<'a, T> {
     walk_pages: usize,
     ready: VecDeque<ResetOutcome>,
     stopped: Option<String>,
-    /// Calls made, by method, for the run's report.
-    calls_by_method: HashMap<&'static str, u32>,
+    /// Calls made, by method, for the run's report, and the time slept.
+    calls_by_method: Spent,
+    /// When the first step ran (the run's time bound counts from it).
+    started: Option<Instant>,
+    /// Single resets in a row given up on at the bound per call.
+    given_up_in_a_row: u32,
 }
 
 impl<T: Transport> Client<T> {
@@ -323,7 +362,9 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
             walk_pages: 1,
             ready: VecDeque::new(),
             stopped: None,
-            calls_by_method: HashMap::new(),
+            calls_by_method: Spent::default(),
+            started: None,
+            given_up_in_a_row: 0,
         }
     }
 
@@ -388,16 +429,75 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
 
     /// Calls made so far, by Slack method.
     pub fn calls(&self) -> impl Iterator<Item = (&'static str, u32)> + '_ {
-        self.calls_by_method.iter().map(|(m, n)| (*m, *n))
+        self.calls_by_method.by_method.iter().map(|(m, n)| (*m, *n))
     }
 
     fn send<R: SlackMethod>(&mut self, request: &R) -> Patient<R::Response> {
-        send(
-            self.client,
-            &mut self.calls_by_method,
-            Patience::waits(self.options.max_rate_limit_waits),
-            request,
-        )
+        let patience = self.patience();
+        send(self.client, &mut self.calls_by_method, patience, request)
+    }
+
+    /// How long the next call may wait out rate limits: the bound per call, and what is
+    /// left of the run's.
+    fn patience(&self) -> Patience {
+        Patience::waits(self.options.max_rate_limit_waits)
+            .for_at_most(self.options.max_wait_per_call)
+            .for_at_most(self.run_left())
+    }
+
+    /// What is left of the run's time bound, if it has one.
+    fn run_left(&self) -> Option<Duration> {
+        let max = self.options.max_run_time?;
+        let spent = self
+            .started
+            .map_or(Duration::ZERO, |s| s.elapsed())
+            .max(self.calls_by_method.waited);
+        Some(max.saturating_sub(spent))
+    }
+
+    /// When the run's time bound passes, if it has one.
+    fn run_deadline(&self) -> Option<Instant> {
+        self.run_left()
+            .map(|left| deadline_of(Instant::now(), left))
+    }
+
+    /// Whether the run's time bound is nearer than the bound per call: asked before a
+    /// call, it tells which of them a call that runs out of time met.
+    fn run_bound_nearer(&self) -> bool {
+        let per_call = self.options.max_wait_per_call;
+        self.run_left()
+            .is_some_and(|l| per_call.is_none_or(|c| l <= c))
+    }
+
+    /// Why a call that ran out of time (`Patient::out_of_time`) gave up: the run's bound
+    /// (`run_bound`, from [`run_bound_nearer`](Self::run_bound_nearer)) or the bound per
+    /// call.
+    fn out_of_time(&self, what: &str, run_bound: bool) -> String {
+        if run_bound {
+            format!(
+                "{what} was still rate limited when the run's time bound ({}) ran out",
+                secs(self.options.max_run_time.unwrap_or_default())
+            )
+        } else {
+            format!(
+                "{what} was still rate limited after the bound per call ({})",
+                secs(self.options.max_wait_per_call.unwrap_or_default())
+            )
+        }
+    }
+
+    /// Ends the run at its time bound.
+    fn stop_at_run_bound(&mut self) {
+        let why = format!(
+            "the run's time bound ({}) ran out",
+            secs(self.options.max_run_time.unwrap_or_default())
+        );
+        if self.org.is_some() && matches!(self.phase, Phase::Targets | Phase::Snapshot) {
+            // A whole-org run's users are who a complete snapshot names.
+            self.users.clear();
+            self.index.clear();
+        }
+        self.stop(why);
     }
 
     /// Ends the run early. Every user Slack accepted a reset for gets a line now: what
@@ -451,7 +551,12 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
     }
 
     /// Runs one step of the current phase: at most one call, or one walk of the list.
+    /// None starts past the run's time bound.
     fn step(&mut self) {
+        self.started.get_or_insert_with(Instant::now);
+        if self.phase != Phase::Done && self.run_left().is_some_and(|l| l.is_zero()) {
+            return self.stop_at_run_bound();
+        }
         match self.phase {
             Phase::Targets => self.targets(),
             Phase::Snapshot => self.snapshot(),
@@ -464,16 +569,33 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
     }
 }
 
+/// What a run spent: calls by method, and time slept (waits and pauses between checks;
+/// the run's time bound counts it when a test's sleeper does not really sleep).
+#[derive(Default)]
+struct Spent {
+    by_method: HashMap<&'static str, u32>,
+    waited: Duration,
+}
+
+impl Spent {
+    /// Sleeps `d` on `client`'s sleeper, counted.
+    fn sleep<T: Transport>(&mut self, client: &Client<T>, d: Duration) {
+        client.sleep(d);
+        self.waited += d;
+    }
+}
+
 /// Sends `request` as a run does, rate limits waited out within `patience`, counting
-/// every attempt by method.
+/// every attempt by method and the time waited.
 fn send<T: Transport, R: SlackMethod>(
     client: &Client<T>,
-    calls: &mut HashMap<&'static str, u32>,
+    spent: &mut Spent,
     patience: Patience,
     request: &R,
 ) -> Patient<R::Response> {
     let patient = client.send_patiently(request, patience, || {});
-    *calls.entry(R::NAME).or_default() += patient.attempts;
+    *spent.by_method.entry(R::NAME).or_default() += patient.attempts;
+    spent.waited += patient.waited;
     patient
 }
 
@@ -513,6 +635,11 @@ impl<T> fmt::Debug for ResetVerified<'_, T> {
             .field("stopped", &self.stopped)
             .finish_non_exhaustive()
     }
+}
+
+/// A duration in whole seconds, for messages.
+fn secs(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64().round())
 }
 
 /// When a deadline that started at `started` and lasts `limit` passes.

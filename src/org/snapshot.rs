@@ -74,7 +74,9 @@ impl<T: Transport> ResetVerified<'_, T> {
     /// whole-org run makes every user it lists a target, minus those it leaves out).
     pub(super) fn snapshot(&mut self) {
         let scope = self.options.scope();
-        let max_waits = self.options.max_rate_limit_waits;
+        let patience = self.patience();
+        let until = self.run_deadline();
+        let run_bound = self.run_bound_nearer();
         let first = ListRequest::new().limit(ListRequest::MAX_LIMIT);
         let Self {
             client,
@@ -90,7 +92,7 @@ impl<T: Transport> ResetVerified<'_, T> {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
-        let walked = walk_sessions(client, calls_by_method, max_waits, &first, None, |page| {
+        let walked = walk_sessions(client, calls_by_method, patience, &first, until, |page| {
             let sessions = match page {
                 Page::Sessions(s) => s,
                 Page::Restart => {
@@ -154,14 +156,22 @@ impl<T: Transport> ResetVerified<'_, T> {
                 }
             }
         });
-        if let Err(e) = walked {
+        let failed = match walked {
+            Ok(Some(_)) => None,
+            Ok(None) => Some(format!(
+                "the snapshot of active sessions is incomplete: {}",
+                self.out_of_time("a page of admin.users.session.list", run_bound)
+            )),
+            Err(e) => Some(format!("the snapshot of active sessions failed: {e}")),
+        };
+        if let Some(why) = failed {
             if self.org.is_some() {
                 // A whole-org run's users are who a complete snapshot names: a part of
                 // one is nobody's list.
                 self.users.clear();
                 self.index.clear();
             }
-            return self.stop(format!("the snapshot of active sessions failed: {e}"));
+            return self.stop(why);
         }
         if let Some(org) = &mut self.org {
             org.found.users = self.users.iter().map(|u| u.id.clone()).collect();

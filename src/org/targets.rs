@@ -13,7 +13,6 @@ use crate::transport::Transport;
 
 use super::walk::{every_page, patient};
 use super::{send, OrgMode, Phase, ResetVerified};
-use crate::bulk::Patience;
 
 impl<T: Transport> Client<T> {
     /// Everyone a whole-org logout targets: the org's active users from
@@ -163,25 +162,16 @@ impl<T: Transport> ResetVerified<'_, T> {
     /// or two, not the 1,000 calls a walk of 100,000 users takes). The users themselves
     /// come from the snapshot.
     pub(super) fn targets(&mut self) {
-        let max_waits = self.options.max_rate_limit_waits;
+        let patience = self.patience();
         let (client, calls) = (self.client, &mut self.calls_by_method);
-        let caller = match send(
-            client,
-            calls,
-            Patience::waits(max_waits),
-            &AuthTestRequest::new(),
-        )
-        .result
-        {
+        let caller = match send(client, calls, patience, &AuthTestRequest::new()).result {
             Ok(answer) => answer.response.user_id,
             Err(e) => return self.stop(format!("auth.test (who the token is) failed: {e}")),
         };
         let first = AdminUsersListRequest::new()
             .include_owners(true)
             .limit(AdminUsersListRequest::MAX_LIMIT);
-        let owners = every_page(first, |r| {
-            send(client, calls, Patience::waits(max_waits), r).result
-        });
+        let owners = every_page(first, |r| send(client, calls, patience, r).result);
         let owners = match owners {
             Ok(pages) => pages,
             Err(e) => {

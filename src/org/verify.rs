@@ -74,6 +74,9 @@ impl<T: Transport> ResetVerified<'_, T> {
     /// One check, or the plan of the next round (after its wait), or the end.
     pub(super) fn verify_step(&mut self, how: ResetHow) {
         let deadline = self.round.deadline.unwrap_or_else(Instant::now);
+        // The run's time bound, when nearer, ends the checks and the run.
+        let run_deadline = self.run_deadline().filter(|&r| r < deadline);
+        let deadline = run_deadline.unwrap_or(deadline);
         if let Some(check) = self.round.checks.pop_front() {
             match check {
                 Check::Alone(at) => self.check_alone(at, deadline, how),
@@ -84,10 +87,14 @@ impl<T: Transport> ResetVerified<'_, T> {
         }
         self.pending.retain(|&at| self.users[at].pending);
         let now = Instant::now();
+        if !self.pending.is_empty() && run_deadline.is_some_and(|r| now >= r) {
+            return self.stop_at_run_bound();
+        }
         if self.pending.is_empty() || now >= deadline {
             return self.end_verify(how);
         }
-        self.client.sleep(self.round.wait.min(deadline - now));
+        let pause = self.round.wait.min(deadline - now);
+        self.calls_by_method.sleep(self.client, pause);
         self.round.wait = (self.round.wait * 2).min(self.options.max_check_interval);
         self.round.progress = false;
         let n = self.pending.len();
@@ -113,7 +120,7 @@ impl<T: Transport> ResetVerified<'_, T> {
         let mut teams: Vec<u32> = self.users[at].sessions.iter().map(|s| s.0).collect();
         teams.sort_unstable();
         teams.dedup();
-        let max_waits = self.options.max_rate_limit_waits;
+        let patience = self.patience();
         let mut left = Left::default();
         for team in teams {
             let u = &self.users[at];
@@ -125,7 +132,7 @@ impl<T: Transport> ResetVerified<'_, T> {
             let walked = walk_sessions(
                 self.client,
                 &mut self.calls_by_method,
-                max_waits,
+                patience,
                 &first,
                 Some(deadline),
                 |page| match page {
@@ -152,7 +159,7 @@ impl<T: Transport> ResetVerified<'_, T> {
     /// listed is verified.
     fn check_walk(&mut self, deadline: Instant, how: ResetHow) {
         let mut left: HashMap<usize, Left> = HashMap::new();
-        let max_waits = self.options.max_rate_limit_waits;
+        let patience = self.patience();
         let first = ListRequest::new().limit(ListRequest::MAX_LIMIT);
         let Self {
             client,
@@ -164,7 +171,7 @@ impl<T: Transport> ResetVerified<'_, T> {
         let walked = walk_sessions(
             client,
             calls_by_method,
-            max_waits,
+            patience,
             &first,
             Some(deadline),
             |page| match page {

@@ -2,7 +2,6 @@
 //! limits ([`every_page`]), and the session list streamed page by page
 //! ([`walk_sessions`]), whole or for one user on one workspace.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use crate::bulk::Patience;
@@ -14,7 +13,7 @@ use crate::methods::list::{ActiveSession, ListRequest};
 use crate::paginate::{Walk, DEFAULT_MAX_KEPT_BYTES, DEFAULT_MAX_PAGES};
 use crate::transport::Transport;
 
-use super::send;
+use super::{send, Spent};
 
 /// Every page of a walk that starts at `first`, each fetched by `fetch` (which waits out
 /// rate limits, unlike [`Client::pages`]): an answer the method calls "nothing to list"
@@ -48,14 +47,15 @@ pub(super) fn every_page<R: Paginated>(
     }
 }
 
-/// Sends `request` as a run does: rate limits waited out past the client's retries.
+/// Sends `request` as a run does: rate limits waited out past the client's retries,
+/// for at most [`VerifyOptions::DEFAULT_MAX_WAIT_PER_CALL`](crate::VerifyOptions::DEFAULT_MAX_WAIT_PER_CALL).
 pub(super) fn patient<T: Transport, R: SlackMethod>(
     client: &Client<T>,
     request: &R,
 ) -> Result<WithMeta<R::Response>, Error> {
-    client
-        .send_patiently(request, Patience::waits(1000), || {})
-        .result
+    let patience =
+        Patience::waits(1000).for_at_most(Some(crate::VerifyOptions::DEFAULT_MAX_WAIT_PER_CALL));
+    client.send_patiently(request, patience, || {}).result
 }
 
 /// One page of a streamed walk of the session list, or the news that the walk started
@@ -72,11 +72,12 @@ pub(super) enum Page {
 ///
 /// Returns the pages fetched, or `None` when `until` passed before the walk ended (the
 /// pages seen so far do not tell who is gone): no call starts past it, and no
-/// rate-limit wait that would end past it is started.
+/// rate-limit wait that would end past it is started. A call that runs out of
+/// `patience` (a page still rate limited at its bound) also ends the walk with `None`.
 pub(super) fn walk_sessions<T: Transport>(
     client: &Client<T>,
-    calls: &mut HashMap<&'static str, u32>,
-    max_waits: u32,
+    calls: &mut Spent,
+    patience: Patience,
     first: &ListRequest,
     until: Option<Instant>,
     mut on_page: impl FnMut(Page),
@@ -92,8 +93,8 @@ pub(super) fn walk_sessions<T: Transport>(
             if until.is_some_and(|u| Instant::now() >= u) {
                 return Ok(None);
             }
-            let patience = Patience::waits(max_waits)
-                .for_at_most(until.map(|u| u.saturating_duration_since(Instant::now())));
+            let patience =
+                patience.for_at_most(until.map(|u| u.saturating_duration_since(Instant::now())));
             let patient = send(client, calls, patience, &request);
             if patient.out_of_time {
                 return Ok(None);

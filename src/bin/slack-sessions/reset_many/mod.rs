@@ -92,12 +92,13 @@ pub(crate) struct ResetManyArgs {
     #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, conflicts_with = "bulk")]
     max_silence: Option<Duration>,
     /// Give up on a user still rate limited after this long, and go on with the next
-    /// one (default 600).
-    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, conflicts_with = "bulk")]
+    /// one (default 600). With --bulk: the bound on each call (a resetBulk still rate
+    /// limited after it stops the run, its users reported as not reset).
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds)]
     max_wait_per_user: Option<Duration>,
     /// Stop the run after this long, waits included (default: no bound); users not
     /// attempted are listed.
-    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, conflicts_with = "bulk")]
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds)]
     max_run_time: Option<Duration>,
 }
 

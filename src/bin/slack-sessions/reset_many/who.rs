@@ -158,6 +158,10 @@ impl Who {
         if let Some(d) = args.verify_interval {
             options = options.first_check(d);
         }
+        if let Some(limit) = args.max_wait_per_user {
+            options = options.max_wait_per_call(Some(limit));
+        }
+        options = options.max_run_time(args.max_run_time);
         let run = if self.org {
             client
                 .reset_everyone(args.include_self, options)
