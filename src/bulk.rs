@@ -191,14 +191,19 @@ pub enum ResetHow {
     Single,
     /// An `admin.users.session.resetBulk` job.
     Bulk,
+    /// Nothing to log out: `admin.users.session.list` named no session of the user (in
+    /// the run's scope) at the snapshot ([`Client::reset_verified`]); the outcome's
+    /// request id is the snapshot's.
+    NoSession,
 }
 
 impl ResetHow {
-    /// `"single"` or `"bulk"`, as reports write it.
+    /// `"single"`, `"bulk"` or `"no_session"`, as reports write it.
     pub fn as_str(self) -> &'static str {
         match self {
             ResetHow::Single => "single",
             ResetHow::Bulk => "bulk",
+            ResetHow::NoSession => "no_session",
         }
     }
 }

@@ -435,3 +435,172 @@ fn the_whole_org_plan_counts_the_snapshots_users_and_needs_yes() {
     assert!(slack.calls("admin.users.session.list") >= 1);
     assert!(slack.sessions("W2").len() == 2);
 }
+
+/// Issue 15, item 10: `--max-wait-per-user` bounds each call of a `--bulk` run (it was
+/// refused with `--bulk`). A resetBulk Slack keeps answering 429 (Retry-After 30) ends
+/// the run within the bound, each of its users reported as not reset, rate limited.
+#[test]
+fn a_bulk_run_always_rate_limited_ends_at_the_bound_with_a_line_for_every_user() {
+    let slack = FakeSlack::start(6);
+    slack.with(|s| {
+        s.fail_after = Some((
+            "admin.users.session.resetBulk".into(),
+            0,
+            "ratelimited".into(),
+        ));
+    });
+    let ids = temp("bounded-ids.txt");
+    std::fs::write(&ids, users(6).join("\n")).unwrap();
+    let report = temp("bounded-report.jsonl");
+    let started = Instant::now();
+    let out = command(
+        &slack,
+        &[
+            "reset-many",
+            "--yes",
+            ids.to_str().unwrap(),
+            "--bulk",
+            "--report",
+            report.to_str().unwrap(),
+            "--max-wait-per-user",
+            "5",
+        ],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // No 30-second wait fits in 5 s: none is started.
+    assert!(started.elapsed() < Duration::from_secs(25), "{stderr}");
+    assert!(
+        stderr.contains("resetBulk was still rate limited after the bound per call (5s)"),
+        "{stderr}"
+    );
+    let lines = report_lines(&report);
+    assert_eq!(lines.len(), 6, "{stderr}");
+    for v in &lines {
+        assert_eq!(v["ok"], false, "{v}");
+        assert_eq!(v["error"], "rate_limited", "{v}");
+        assert_eq!(v["method"], "admin.users.session.resetBulk", "{v}");
+        assert!(
+            v["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("nothing was reset")),
+            "{v}"
+        );
+    }
+    assert_eq!(slack.resets("W1"), 0);
+}
+
+/// `--all --bulk --max-run-time`: the run's bound is a real one. The checks after the
+/// resetBulk are rate limited for good; the run stops at its bound and every user Slack
+/// accepted the reset for has a line saying it is not verified and why.
+#[test]
+fn a_whole_org_run_stops_at_its_time_bound_with_a_line_for_every_accepted_user() {
+    let slack = FakeSlack::start(4);
+    slack.with(|s| {
+        s.fail_after = Some(("admin.users.session.list".into(), 1, "ratelimited".into()));
+    });
+    let report = temp("run-bound-report.jsonl");
+    let started = Instant::now();
+    let out = command(
+        &slack,
+        &[
+            "reset-many",
+            "--yes",
+            "--all",
+            "--bulk",
+            "--report",
+            report.to_str().unwrap(),
+            "--verify-interval",
+            "0.2",
+            "--max-run-time",
+            "3",
+        ],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(25), "{stderr}");
+    assert!(stderr.contains("run's time bound (3s) ran out"), "{stderr}");
+    let lines = report_lines(&report);
+    // W2..W4 (W1 is the caller, left out).
+    assert_eq!(lines.len(), 3, "{stderr}");
+    for v in &lines {
+        assert_eq!(
+            (v["ok"].as_bool(), v["verified"].as_bool()),
+            (Some(true), Some(false)),
+            "{v}"
+        );
+        assert!(
+            v["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("time bound (3s)")),
+            "{v}"
+        );
+    }
+}
+
+/// Issue 15, item 2 (report as evidence): a user with no session at the snapshot gets a
+/// line naming the snapshot (admin.users.session.list, its request id, `no_session`),
+/// which a resumed run trusts: it sends nothing for them.
+#[test]
+fn users_without_a_session_are_not_reset_again_on_resume() {
+    let slack = FakeSlack::start(5);
+    slack.with(|s| {
+        for u in ["W2", "W4"] {
+            s.users.get_mut(u).unwrap().sessions.clear();
+        }
+    });
+    let ids = temp("nosession-ids.txt");
+    std::fs::write(&ids, users(5).join("\n")).unwrap();
+    let report = temp("nosession-report.jsonl");
+    let args = [
+        "reset-many",
+        "--yes",
+        ids.to_str().unwrap(),
+        "--bulk",
+        "--report",
+        report.to_str().unwrap(),
+        "--verify-interval",
+        "0.1",
+    ];
+    let out = command(&slack, &args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines = report_lines(&report);
+    assert_eq!(lines.len(), 5, "{stderr}");
+    for v in &lines {
+        let user = v["user_id"].as_str().unwrap();
+        assert_eq!(
+            (v["ok"].as_bool(), v["verified"].as_bool()),
+            (Some(true), Some(true)),
+            "{v}"
+        );
+        assert!(v["request_id"].is_string(), "{v}");
+        if user == "W2" || user == "W4" {
+            assert_eq!(v["method"], "admin.users.session.list", "{v}");
+            assert_eq!(v["how"], "no_session", "{v}");
+        } else {
+            assert_eq!(v["method"], "admin.users.session.resetBulk", "{v}");
+        }
+    }
+    // Resume: a session appears for W2 meanwhile, but the report shows W2 done; nothing
+    // is sent for anyone.
+    let bulk_calls = slack.calls("admin.users.session.resetBulk");
+    slack.with(|s| s.users.get_mut("W2").unwrap().sessions.push(77));
+    let out = command(&slack, &args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        slack.calls("admin.users.session.resetBulk"),
+        bulk_calls,
+        "{stderr}"
+    );
+    assert_eq!(slack.calls("admin.users.session.reset"), 0, "{stderr}");
+    assert!(
+        !stderr.contains("untrusted") && !stderr.contains("not trusted"),
+        "{stderr}"
+    );
+}

@@ -109,7 +109,9 @@ impl<T: Transport> ResetVerified<'_, T> {
                         "no active session of this kind at the snapshot ({n} of the other kind left out)"
                     ),
                 };
-                self.finish(at, Ok(()), ResetHow::Bulk, true, Some(detail));
+                // The evidence is the snapshot, not the resetBulk call.
+                self.users[at].request_id.clone_from(&self.snapshot_request);
+                self.finish(at, Ok(()), ResetHow::NoSession, true, Some(detail));
             } else {
                 u.pending = true;
                 self.pending.push(at);

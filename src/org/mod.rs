@@ -292,6 +292,9 @@ pub struct ResetVerified<'a, T> {
     started: Option<Instant>,
     /// Single resets in a row given up on at the bound per call.
     given_up_in_a_row: u32,
+    /// The request id of the snapshot's last page: the evidence for users it names no
+    /// session of.
+    snapshot_request: Option<Arc<str>>,
 }
 
 impl<T: Transport> Client<T> {
@@ -365,6 +368,7 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
             calls_by_method: Spent::default(),
             started: None,
             given_up_in_a_row: 0,
+            snapshot_request: None,
         }
     }
 
@@ -575,6 +579,8 @@ impl<'a, T: Transport> ResetVerified<'a, T> {
 struct Spent {
     by_method: HashMap<&'static str, u32>,
     waited: Duration,
+    /// The request id of the last call answered (after the snapshot: its last page's).
+    last_request: Option<Arc<str>>,
 }
 
 impl Spent {
@@ -596,6 +602,9 @@ fn send<T: Transport, R: SlackMethod>(
     let patient = client.send_patiently(request, patience, || {});
     *spent.by_method.entry(R::NAME).or_default() += patient.attempts;
     spent.waited += patient.waited;
+    if let Some(id) = request_id(&patient.result) {
+        spent.last_request = Some(id);
+    }
     patient
 }
 

@@ -173,6 +173,7 @@ impl<T: Transport> ResetVerified<'_, T> {
             }
             return self.stop(why);
         }
+        self.snapshot_request = self.calls_by_method.last_request.clone();
         if let Some(org) = &mut self.org {
             org.found.users = self.users.iter().map(|u| u.id.clone()).collect();
         }

@@ -97,7 +97,8 @@ pub(crate) enum Distrust {
     OkAndError,
     /// A `how` that contradicts its `method` (a bulk job named as a single reset, …).
     HowAndMethod,
-    /// A bulk line that claims `"verified": true` but names no request id.
+    /// A bulk line (a resetBulk job, or a snapshot that named no session) that claims
+    /// `"verified": true` but names no request id.
     VerifiedWithoutRequest,
 }
 
@@ -110,7 +111,9 @@ impl Distrust {
                 "say \"ok\": true with an \"error\", or \"ok\": false without one"
             }
             Distrust::HowAndMethod => "name a \"how\" that contradicts their \"method\"",
-            Distrust::VerifiedWithoutRequest => "claim a verified bulk reset without a request id",
+            Distrust::VerifiedWithoutRequest => {
+                "claim a verified bulk reset (or no session at the snapshot) without a request id"
+            }
         }
     }
 
@@ -247,6 +250,9 @@ impl Earlier {
             let method = match v.method.as_deref() {
                 Some(METHOD) => Some(METHOD),
                 Some(BULK_METHOD) => Some(BULK_METHOD),
+                // A bulk run's user with no session at the snapshot: the snapshot is
+                // the evidence (`"how": "no_session"`, its request id).
+                Some(VERIFY_METHOD) => Some(VERIFY_METHOD),
                 _ => None,
             };
             let (Some(scope), Some(method)) = (scope, method) else {
@@ -260,14 +266,15 @@ impl Earlier {
                 Some(Distrust::OkAndError)
             } else if matches!(
                 (method, v.how.as_deref()),
-                (METHOD, Some("bulk")) | (BULK_METHOD, Some("single"))
-            ) || v
-                .how
-                .as_deref()
-                .is_some_and(|h| h != "bulk" && h != "single")
+                (METHOD, Some("bulk" | "no_session"))
+                    | (BULK_METHOD, Some("single" | "no_session"))
+            ) || (method == VERIFY_METHOD && v.how.as_deref() != Some("no_session"))
+                || v.how
+                    .as_deref()
+                    .is_some_and(|h| h != "bulk" && h != "single" && h != "no_session")
             {
                 Some(Distrust::HowAndMethod)
-            } else if method == BULK_METHOD && ok && verified && !has_request {
+            } else if method != METHOD && ok && verified && !has_request {
                 Some(Distrust::VerifiedWithoutRequest)
             } else {
                 None
@@ -276,7 +283,8 @@ impl Earlier {
                 earlier.untrusted.push((number, why));
                 continue;
             }
-            // A resetBulk line is done only when verified: the job's "ok" says nothing.
+            // A resetBulk line is done only when verified: the job's "ok" says nothing;
+            // nor does a snapshot line that is not.
             let done = ok && (verified || method == METHOD);
             if done {
                 earlier
@@ -684,6 +692,39 @@ mod tests {
             "an unverified bulk line is never trusted"
         );
         assert!(bulk.covers("W6", Scope::All, true));
+    }
+
+    #[test]
+    fn a_snapshot_that_named_no_session_is_evidence_only_with_its_request_id() {
+        let text = concat!(
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.list","how":"no_session","verified":true,"error":null,"request_id":"r1"}"#,
+            "\n",
+            r#"{"user_id":"W2","ok":true,"scope":"all","method":"admin.users.session.list","how":"no_session","verified":true,"error":null,"request_id":null}"#,
+            "\n",
+            r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.list","how":"bulk","verified":true,"request_id":"r3"}"#,
+            "\n",
+            r#"{"user_id":"W4","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"no_session","verified":true,"request_id":"r4"}"#,
+            "\n",
+            r#"{"user_id":"W5","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":true}"#,
+            "\n",
+            r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.list","how":"no_session","verified":false,"error":null,"request_id":"r6"}"#,
+            "\n",
+        );
+        let e = Earlier::parse(text.as_bytes());
+        assert_eq!(
+            e.untrusted,
+            [
+                (2, Distrust::VerifiedWithoutRequest),
+                (3, Distrust::HowAndMethod),
+                (4, Distrust::HowAndMethod),
+                (5, Distrust::VerifiedWithoutRequest),
+            ]
+        );
+        assert!(e.covers("W1", Scope::All, true));
+        assert!(e.covers("W1", Scope::Mobile, true));
+        for user in ["W2", "W3", "W4", "W5", "W6"] {
+            assert!(!e.covers(user, Scope::All, false), "{user}");
+        }
     }
 
     #[test]

@@ -254,6 +254,8 @@ fn outcome_line(o: &ResetOutcome, scope: Scope, checked: bool) -> String {
         scope: scope.as_str(),
         method: match o.how {
             ResetHow::Bulk => report::BULK_METHOD,
+            // The evidence is the snapshot: its request id, "how": "no_session".
+            ResetHow::NoSession => report::VERIFY_METHOD,
             _ => report::METHOD,
         },
         how: o.how.as_str(),
