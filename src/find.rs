@@ -64,6 +64,10 @@ pub enum FindStrategy {
 #[must_use = "iterators do nothing unless consumed"]
 pub struct FindSessions<'a, T> {
     client: &'a Client<T>,
+    /// Rate-limit bounds: per call, and for the whole walk (counted from `started`).
+    max_wait_per_call: Option<Duration>,
+    max_run_time: Option<Duration>,
+    started: Option<Instant>,
     filter: SessionFilter,
     planned: bool,
     strategy: Option<FindStrategy>,
@@ -131,6 +135,9 @@ impl<T: Transport> Client<T> {
     pub fn find_sessions(&self, filter: &SessionFilter) -> FindSessions<'_, T> {
         FindSessions {
             client: self,
+            max_wait_per_call: Some(crate::VerifyOptions::DEFAULT_MAX_WAIT_PER_CALL),
+            max_run_time: None,
+            started: None,
             filter: filter.clone(),
             planned: false,
             strategy: None,
@@ -185,6 +192,7 @@ impl<T: Transport> Client<T> {
         let started = Instant::now();
         let mut wait = options.first_check;
         let mut gone = Gone::default();
+        let mut out_of_time = false;
         loop {
             gone.rounds += 1;
             for ((user, team), ids) in pending.iter_mut() {
@@ -193,21 +201,27 @@ impl<T: Transport> Client<T> {
                     .limit(ListRequest::MAX_LIMIT);
                 let mut listed = HashSet::new();
                 let mut calls = 0;
-                walk_all(
-                    self,
-                    first,
-                    options.max_rate_limit_waits,
-                    &mut calls,
-                    |page| {
-                        listed.extend(page.active_sessions.into_iter().map(|s| s.session_id));
-                    },
-                )?;
+                // No wait past the deadline: a check still rate limited then is not
+                // proof, and the sessions it was for stay listed as not seen gone.
+                let patience = Patience::waits(options.max_rate_limit_waits)
+                    .for_at_most(Some(options.deadline.saturating_sub(started.elapsed())));
+                let walked = walk_all(self, first, patience, &mut calls, |page| {
+                    listed.extend(page.active_sessions.into_iter().map(|s| s.session_id));
+                });
                 gone.calls += calls;
+                match walked {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        out_of_time = true;
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                }
                 ids.retain(|id| listed.contains(id));
             }
             pending.retain(|_, ids| !ids.is_empty());
             let left = options.deadline.saturating_sub(started.elapsed());
-            if pending.is_empty() || left.is_zero() {
+            if pending.is_empty() || left.is_zero() || out_of_time {
                 break;
             }
             self.sleep(wait.min(left));
@@ -226,28 +240,35 @@ impl<T: Transport> Client<T> {
     }
 }
 
-/// Walks every page from `first`, handing each to `page`; rate limits waited out,
+/// Walks every page from `first`, handing each to `page`; rate limits waited out within
+/// `patience` (`Ok(false)`: a page was still rate limited at its time bound),
 /// `no_active_sessions` an empty last page, loops and runaway walks stopped.
 fn walk_all<T: Transport, R: Paginated>(
     client: &Client<T>,
     first: R,
-    max_waits: u32,
+    patience: Patience,
     calls: &mut u32,
     mut page: impl FnMut(R::Response),
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let mut request = first;
     let mut guard = WalkGuard::new(DEFAULT_MAX_PAGES, None);
     loop {
         let Patient {
-            result, attempts, ..
-        } = client.send_patiently(&request, Patience::waits(max_waits), || {});
+            result,
+            attempts,
+            out_of_time,
+            ..
+        } = client.send_patiently(&request, patience, || {});
         *calls += attempts;
+        if out_of_time {
+            return Ok(false);
+        }
         let answer = match result {
             Ok(a) => a,
             Err(Error::Api(e)) => match R::empty_page_on(&e) {
                 Some(empty) => {
                     page(empty);
-                    return Ok(());
+                    return Ok(true);
                 }
                 None => return Err(Error::Api(e)),
             },
@@ -257,12 +278,30 @@ fn walk_all<T: Transport, R: Paginated>(
         page(answer.response);
         match next {
             Some(n) => request = n,
-            None => return Ok(()),
+            None => return Ok(true),
         }
     }
 }
 
 impl<T: Transport> FindSessions<'_, T> {
+    /// How long one call (a page, a lookup) may take, attempts and rate-limit waits
+    /// included (default
+    /// [`VerifyOptions::DEFAULT_MAX_WAIT_PER_CALL`](crate::VerifyOptions::DEFAULT_MAX_WAIT_PER_CALL), 10 minutes;
+    /// `None`: only 1,000 waits bound it). A wait that would end past it is not started:
+    /// the walk yields the [`Error::RateLimited`] and ends, never taken for complete.
+    pub fn max_wait_per_call(mut self, limit: Option<Duration>) -> Self {
+        self.max_wait_per_call = limit;
+        self
+    }
+
+    /// How long the whole walk may take, counted from its first call (default: no
+    /// bound): no wait that would end past it is started, and the walk then yields the
+    /// [`Error::RateLimited`] and ends.
+    pub fn max_run_time(mut self, limit: Option<Duration>) -> Self {
+        self.max_run_time = limit;
+        self
+    }
+
     /// How the sessions are reached; `None` until the first item is asked for.
     pub fn strategy(&self) -> Option<&FindStrategy> {
         self.strategy.as_ref()
@@ -297,11 +336,16 @@ impl<T: Transport> FindSessions<'_, T> {
     }
 
     fn send<R: SlackMethod>(&mut self, request: &R) -> Result<crate::WithMeta<R::Response>, Error> {
+        let started = *self.started.get_or_insert_with(Instant::now);
+        let patience = Patience::waits(1000)
+            .for_at_most(self.max_wait_per_call)
+            .for_at_most(
+                self.max_run_time
+                    .map(|m| m.saturating_sub(started.elapsed())),
+            );
         let Patient {
             result, attempts, ..
-        } = self
-            .client
-            .send_patiently(request, Patience::waits(1000), || {});
+        } = self.client.send_patiently(request, patience, || {});
         *self.calls.entry(R::NAME).or_default() += attempts;
         result
     }

@@ -391,3 +391,67 @@ fn an_org_of_100_000_sessions() {
     );
     assert_eq!((calls, found), (100, 1));
 }
+
+/// A client over the loopback server whose waits are recorded, not slept (the time
+/// bounds count them).
+fn recorded_client(slack: &FakeSlack) -> (support::RecordingSleep, Client<UreqTransport>) {
+    let sleep = support::RecordingSleep::default();
+    let client = Client::builder(TOKEN)
+        .api_url(slack.api_url())
+        .retry(RetryPolicy::default().jitter(false))
+        .sleeper(sleep.clone())
+        .build()
+        .unwrap();
+    (sleep, client)
+}
+
+/// Issue 15, item 10: a walk Slack keeps answering 429 (Retry-After 30) ends at the bound
+/// per call (10 minutes by default), not after 1,000 waits (over 8 hours).
+#[test]
+fn a_walk_always_rate_limited_ends_at_its_bound_with_the_error() {
+    let slack = FakeSlack::start(3);
+    slack.with(|s| {
+        s.fail_after = Some(("admin.users.session.list".into(), 0, "ratelimited".into()))
+    });
+    let (sleep, c) = recorded_client(&slack);
+    let filter = SessionFilter::new().os("iOS");
+    let results: Vec<_> = c.find_sessions(&filter).collect();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(matches!(results[0], Err(Error::RateLimited { .. })));
+    let waited: Duration = sleep.waits().iter().sum();
+    assert!(
+        waited <= Duration::from_secs(600) && waited >= Duration::from_secs(570),
+        "{waited:?}"
+    );
+    // The bounds are options: per call, and for the whole walk.
+    let (sleep, c) = recorded_client(&slack);
+    let results: Vec<_> = c
+        .find_sessions(&filter)
+        .max_wait_per_call(None)
+        .max_run_time(Some(Duration::from_secs(100)))
+        .collect();
+    assert!(matches!(results[..], [Err(Error::RateLimited { .. })]));
+    assert!(sleep.waits().iter().sum::<Duration>() <= Duration::from_secs(100));
+}
+
+/// The deadline of the check after the writes is a real one: checks still rate limited
+/// at it prove nothing, and the sessions are reported not seen gone (not an error after
+/// 1,000 waits).
+#[test]
+fn await_gone_never_waits_past_its_deadline() {
+    let slack = FakeSlack::start(2);
+    slack.with(|s| {
+        s.fail_after = Some(("admin.users.session.list".into(), 0, "ratelimited".into()))
+    });
+    let (sleep, c) = recorded_client(&slack);
+    let watched = [SessionRef::new("W1", "T1", 101)];
+    let gone = c
+        .await_gone(
+            &watched,
+            &GoneOptions::new().deadline(Duration::from_secs(90)),
+        )
+        .unwrap();
+    assert!(!gone.verified());
+    assert_eq!(gone.still_active, watched);
+    assert!(sleep.waits().iter().sum::<Duration>() <= Duration::from_secs(90));
+}
