@@ -413,6 +413,40 @@ pub(crate) struct Patient<T> {
 }
 
 impl<T: Transport> Client<T> {
+    /// Sends `request` as a run does: when the client's own retries are spent on 429s,
+    /// keeps waiting as Slack asks, at most `max_waits` more times and never past
+    /// `max_time` from now (the client's own retries included; `None`: no bound in
+    /// time), telling [`on_wait`](crate::ClientBuilder::on_wait) each wait's
+    /// `gives_up_after`. A wait that would end past `max_time` is not started: the
+    /// call's [`Error::RateLimited`] is returned.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use slack_sessions::{Client, FakeTransport, InvalidateRequest};
+    ///
+    /// let fake = FakeTransport::new();
+    /// fake.push_json(200, r#"{"ok":true}"#);
+    /// let client = Client::with_transport("xoxp-test", fake);
+    /// let request = InvalidateRequest::new("W1", 42).team("T1");
+    /// client.send_waiting(&request, 1000, Some(Duration::from_secs(600)))?;
+    /// # Ok::<(), slack_sessions::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The call's last error: [`Error::RateLimited`] when the bound ran out.
+    pub fn send_waiting<R: SlackMethod>(
+        &self,
+        request: &R,
+        max_waits: u32,
+        max_time: Option<Duration>,
+    ) -> Result<WithMeta<R::Response>, Error> {
+        let patience = Patience::waits(max_waits).for_at_most(max_time);
+        self.send_patiently(request, patience, || {}).result
+    }
+}
+
+impl<T: Transport> Client<T> {
     /// Sends `request`, and when the client's own retries are spent on 429s, keeps
     /// waiting as Slack asks, within `patience` (telling
     /// [`on_wait`](crate::ClientBuilder::on_wait) each time, with the time left): a run

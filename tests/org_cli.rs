@@ -604,3 +604,91 @@ fn users_without_a_session_are_not_reset_again_on_resume() {
         "{stderr}"
     );
 }
+
+/// `find --invalidate` (whose writes waited out 1,000 429s each) and `find --reset --bulk`
+/// take the same bounds: an invalidate Slack keeps answering 429 (Retry-After 30) ends
+/// within `--max-wait-per-user`, its line saying so, and the run stops as it does on a
+/// rate limit; `--max-run-time` is taken with `--reset --bulk`.
+#[test]
+fn find_writes_are_bounded_in_time_too() {
+    let slack = FakeSlack::start(3);
+    slack.with(|s| {
+        s.fail_after = Some((
+            "admin.users.session.invalidate".into(),
+            0,
+            "ratelimited".into(),
+        ));
+    });
+    let report = temp("find-bounded.jsonl");
+    let started = Instant::now();
+    let out = command(
+        &slack,
+        &[
+            "find",
+            "--team",
+            "T1",
+            "--invalidate",
+            "--yes",
+            "--report",
+            report.to_str().unwrap(),
+            "--max-wait-per-user",
+            "5",
+        ],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(25), "{stderr}");
+    assert!(stderr.contains("bound per call (5.0s)"), "{stderr}");
+    let lines = report_lines(&report);
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert_eq!(lines[0]["error"], "rate_limited", "{}", lines[0]);
+    assert!(
+        lines[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("bound per call") && d.contains("not invalidated")),
+        "{}",
+        lines[0]
+    );
+
+    slack.with(|s| {
+        s.fail_after = Some((
+            "admin.users.session.resetBulk".into(),
+            0,
+            "ratelimited".into(),
+        ));
+    });
+    let report = temp("find-bulk-bounded.jsonl");
+    let out = command(
+        &slack,
+        &[
+            "find",
+            "--team",
+            "T1",
+            "--reset",
+            "--bulk",
+            "--yes",
+            "--report",
+            report.to_str().unwrap(),
+            "--max-wait-per-user",
+            "5",
+            "--max-run-time",
+            "60",
+        ],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("resetBulk was still rate limited"),
+        "{stderr}"
+    );
+    let lines = report_lines(&report);
+    assert!(!lines.is_empty(), "{stderr}");
+    assert!(
+        lines.iter().all(|v| v["error"] == "rate_limited"),
+        "{stderr}"
+    );
+}

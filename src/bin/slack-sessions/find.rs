@@ -110,6 +110,29 @@ pub(crate) struct FindArgs {
     /// Do not check the session list after the writes.
     #[arg(long, conflicts_with = "bulk")]
     no_verify: bool,
+    /// Give up on a call (a page of the walk, an invalidate, a reset) still rate limited
+    /// after this long (default 600); with --reset, as reset-many takes it.
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds)]
+    max_wait_per_user: Option<Duration>,
+    /// Stop after this long, waits included (default: no bound).
+    #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds)]
+    max_run_time: Option<Duration>,
+}
+
+/// When this run of `find` started: its --max-run-time counts from here.
+static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// The rate-limit bounds of a call of this run.
+fn bounds(args: &FindArgs) -> Bounds {
+    let started = *STARTED.get_or_init(Instant::now);
+    Bounds {
+        per_call: Some(
+            args.max_wait_per_user
+                .unwrap_or(slack_sessions::VerifyOptions::DEFAULT_MAX_WAIT_PER_CALL),
+        ),
+        run: args.max_run_time,
+        until: args.max_run_time.map(|t| started + t),
+    }
 }
 
 /// An address or range as typed: a range with host bits set (`10.0.0.1/8`) is refused,
@@ -200,6 +223,7 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         report::check_not_in_use(path)?;
     }
     let filter = filter(args);
+    let bound = bounds(args);
     let client = core::simple_client(global)?;
     let acting = args.invalidate || args.reset;
     let output = Output::new(args, global);
@@ -207,6 +231,8 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
     // read as "0 matched").
     let mut walk = client
         .find_sessions(&filter)
+        .max_wait_per_call(bound.per_call)
+        .max_run_time(bound.run)
         .count_every_session(acting || args.user.is_some());
     let mut matched: Vec<ActiveSession> = Vec::new();
     let mut by_user: BTreeMap<String, usize> = BTreeMap::new();
@@ -327,7 +353,13 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
             verify_interval: args.verify_interval,
             mobile_only: args.mobile_only,
             web_only: args.web_only,
-        });
+        })
+        .bounded(
+            bound.per_call,
+            bound
+                .until
+                .map(|u| u.saturating_duration_since(Instant::now())),
+        );
         let scope = Scope::new(args.mobile_only, args.web_only);
         let extra = reset_many::Extra {
             notes,
@@ -776,7 +808,7 @@ fn invalidate(
     for (n, s) in todo.iter().enumerate() {
         let request =
             InvalidateRequest::new(s.user_id.clone(), s.session_id).team(s.team_id.clone());
-        let result = send_patiently(client, &request);
+        let (result, gave_up) = send_patiently(client, &request, bounds(args));
         let (ok, request_id, attempts, error) = match &result {
             Ok(a) => (
                 true,
@@ -807,6 +839,9 @@ fn invalidate(
         if let Some(e) = error {
             line["message"] = core::describe(e).into();
         }
+        if let Some(why) = &gave_up {
+            line["detail"] = format!("{why}: this session was not invalidated").into();
+        }
         write(line.to_string())?;
         match result {
             Ok(_) => done.push(SessionRef::from(*s)),
@@ -820,7 +855,8 @@ fn invalidate(
                 let fatal = matches!(&e, Error::Api(a) if a.code().class() == ErrorClass::Fatal)
                     || matches!(e, Error::RateLimited { .. } | Error::Config(_));
                 if fatal {
-                    stopped = Some((format!("{e}"), todo.len() - n - 1));
+                    let why = gave_up.map_or_else(|| format!("{e}"), |g| format!("{e}: {g}"));
+                    stopped = Some((why, todo.len() - n - 1));
                     break;
                 }
             }
@@ -920,27 +956,43 @@ fn invalidate(
 }
 
 /// Sends `request`, waiting out 429s past the client's own retries (as reset-many's
-/// runs do): a session is never skipped over a rate limit.
+/// runs do) within `bounds`: a session is never skipped over a rate limit before the
+/// bound. A call still rate limited then returns the rate-limit error with a sentence
+/// saying which bound gave up.
 pub(crate) fn send_patiently<R: SlackMethod>(
     client: &slack_sessions::Client<UreqTransport>,
     request: &R,
-) -> Result<slack_sessions::WithMeta<R::Response>, Error> {
-    let mut waits = 0;
-    loop {
-        match client.send_with_meta(request) {
-            Err(Error::RateLimited { retry_after, .. }) if waits < 1000 => {
-                waits += 1;
-                let delay = retry_after.unwrap_or(Duration::from_secs(1));
-                core::say(&format!(
-                    "{} rate limited past the client's retries; waiting {}",
-                    R::NAME,
-                    core::seconds(delay)
-                ));
-                std::thread::sleep(delay);
-            }
-            other => return other,
-        }
-    }
+    bounds: Bounds,
+) -> (
+    Result<slack_sessions::WithMeta<R::Response>, Error>,
+    Option<String>,
+) {
+    let now = Instant::now();
+    let run_left = bounds.until.map(|u| u.saturating_duration_since(now));
+    let run_bound = run_left.is_some_and(|r| bounds.per_call.is_none_or(|c| r <= c));
+    let max_time = if run_bound { run_left } else { bounds.per_call };
+    let result = client.send_waiting(request, 1000, max_time);
+    let why = match (&result, bounds.run) {
+        (Err(Error::RateLimited { .. }), Some(run)) if run_bound => Some(format!(
+            "still rate limited when the run's time bound ({}) ran out",
+            core::seconds(run)
+        )),
+        (Err(Error::RateLimited { .. }), _) => Some(format!(
+            "still rate limited after the bound per call ({})",
+            core::seconds(bounds.per_call.unwrap_or_default())
+        )),
+        _ => None,
+    };
+    (result, why)
+}
+
+/// How long [`send_patiently`] may wait out rate limits: per call, and until the run's
+/// time bound (`run`, which ends at `until`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Bounds {
+    pub(crate) per_call: Option<Duration>,
+    pub(crate) run: Option<Duration>,
+    pub(crate) until: Option<Instant>,
 }
 
 #[cfg(test)]

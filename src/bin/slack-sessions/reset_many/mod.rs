@@ -132,6 +132,20 @@ pub(crate) struct FindReset {
     pub(crate) web_only: bool,
 }
 
+impl ResetManyArgs {
+    /// `find --reset`'s rate-limit bounds: per call (user), and what is left of the
+    /// run's time bound.
+    pub(crate) fn bounded(
+        mut self,
+        per_call: Option<Duration>,
+        run_left: Option<Duration>,
+    ) -> Self {
+        self.max_wait_per_user = per_call;
+        self.max_run_time = run_left;
+        self
+    }
+}
+
 /// What `find --reset` adds to a run: notes for the plan, the number of matched
 /// sessions, and those sessions, to prove gone after single resets.
 #[derive(Default)]
