@@ -290,13 +290,9 @@ fn a_looping_cursor_stops_the_snapshot_as_pages_would() {
 
 /// A client whose waits are recorded, not slept (time bounds count them), telling each
 /// wait's `gives_up_after` to the returned list.
-fn recorded_client(
-    slack: &FakeSlack,
-) -> (
-    support::RecordingSleep,
-    std::sync::Arc<std::sync::Mutex<Vec<Option<Duration>>>>,
-    Client<UreqTransport>,
-) {
+type Told = std::sync::Arc<std::sync::Mutex<Vec<Option<Duration>>>>;
+
+fn recorded_client(slack: &FakeSlack) -> (support::RecordingSleep, Told, Client<UreqTransport>) {
     let sleep = support::RecordingSleep::default();
     let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = told.clone();

@@ -45,10 +45,9 @@ impl<T: Transport> ResetVerified<'_, T> {
                 self.finish(at, Err(e), ResetHow::Single, false, Some(detail));
                 self.given_up_in_a_row += 1;
                 if run_bound {
-                    return self.stop(why);
-                }
-                if self.given_up_in_a_row >= MAX_GIVEN_UP_IN_A_ROW {
-                    return self.stop(format!(
+                    self.stop(why);
+                } else if self.given_up_in_a_row >= MAX_GIVEN_UP_IN_A_ROW {
+                    self.stop(format!(
                         "{} single resets in a row were still rate limited after the bound per call: the token's rate budget is taken",
                         self.given_up_in_a_row
                     ));
