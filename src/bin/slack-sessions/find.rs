@@ -131,7 +131,7 @@ fn bounds(args: &FindArgs) -> Bounds {
                 .unwrap_or(slack_sessions::VerifyOptions::DEFAULT_MAX_WAIT_PER_CALL),
         ),
         run: args.max_run_time,
-        until: args.max_run_time.map(|t| started + t),
+        until: args.max_run_time.and_then(|t| started.checked_add(t)),
     }
 }
 

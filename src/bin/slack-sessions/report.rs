@@ -112,7 +112,7 @@ impl Distrust {
             }
             Distrust::HowAndMethod => "name a \"how\" that contradicts their \"method\"",
             Distrust::VerifiedWithoutRequest => {
-                "claim a verified bulk reset (or no session at the snapshot) without a request id"
+                "claim a verified bulk reset without a request id (or no session at the snapshot without one)"
             }
         }
     }
