@@ -83,6 +83,33 @@ fn run(slack: &FakeSlack, env: &[(&str, &str)], args: &[&str]) -> (i32, String, 
     (out.status.code().unwrap(), stdout, stderr)
 }
 
+/// Makes `dir` refuse new files, even to root (`chattr +i`, when allowed), else by its
+/// mode (enough for anyone else). `true` when `chattr` did it.
+fn freeze(dir: &Path) -> bool {
+    let chattr = Command::new("chattr")
+        .arg("+i")
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !chattr {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o500)).unwrap();
+    }
+    chattr
+}
+
+fn thaw(dir: &Path, chattr: bool) {
+    if chattr {
+        assert!(Command::new("chattr")
+            .arg("-i")
+            .arg(dir)
+            .status()
+            .unwrap()
+            .success());
+    } else {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+}
+
 fn stored(file: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
 }
@@ -286,9 +313,9 @@ fn a_pair_that_cannot_be_written_says_what_was_lost_and_how_to_recover() {
         format!(r#"{{"access_token":"{access}","refresh_token":"{refresh}","expires_at":1}}"#);
     std::fs::write(&file, &old).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    // The temporary file cannot be created (a directory is in the way): the crash
-    // between renewal and storing, made certain.
-    std::fs::create_dir(dir.join(".pair.json.tmp")).unwrap();
+    // No file can be created in the directory: the crash between renewal and storing,
+    // made certain.
+    let frozen = freeze(&dir);
     let (code, stdout, stderr) = run(
         &slack,
         &[],
@@ -318,6 +345,7 @@ fn a_pair_that_cannot_be_written_says_what_was_lost_and_how_to_recover() {
     assert_eq!(slack.calls("oauth.v2.access"), 1);
     assert_eq!(slack.resets("W1"), 0);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), old);
+    thaw(&dir, frozen);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -419,5 +447,74 @@ fn a_run_takes_the_pair_another_run_wrote_instead_of_a_spent_refresh_token() {
     });
     assert!(issued >= 1);
     assert_eq!(stored(&file)["refresh_token"], server_refresh.as_str());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Another local user must not catch the pair or swap the file: a link planted where the
+/// old code wrote its temporary file (`.pair.json.tmp`) is not followed, a token file
+/// that is a symlink is refused, and so is one in a directory others may write to (no
+/// sticky bit), before any call.
+#[test]
+fn the_new_pair_never_goes_through_a_planted_link_or_an_open_directory() {
+    let slack = server(3, Duration::from_secs(30));
+    let (access, refresh) = first_pair(&slack);
+    let dir = temp_dir("links");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let file = dir.join("pair.json");
+    // Due at once: the run renews and writes the new pair.
+    let pair =
+        format!(r#"{{"access_token":"{access}","refresh_token":"{refresh}","expires_at":1}}"#);
+    std::fs::write(&file, &pair).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let loot = dir.join("loot");
+    std::os::unix::fs::symlink(&loot, dir.join(".pair.json.tmp")).unwrap();
+    let file_arg = file.to_str().unwrap();
+    let (code, _, stderr) = run(&slack, &[], &["--token-file", file_arg, "reset", "W1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    assert!(!loot.exists(), "the new pair went through the planted link");
+    let meta = std::fs::symlink_metadata(&file).unwrap();
+    assert!(
+        meta.file_type().is_file(),
+        "{file_arg} is no longer a regular file"
+    );
+    assert_eq!(mode(&file), 0o600);
+    let server_refresh = slack.with(|s| s.rotation.as_ref().unwrap().refresh.clone());
+    assert_eq!(stored(&file)["refresh_token"], server_refresh.as_str());
+    // No temporary file is left behind.
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp") && n != ".pair.json.tmp")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // FILE a symlink: refused, saying so.
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    let before = slack.server.received().len();
+    let (code, _, stderr) = run(
+        &slack,
+        &[],
+        &["--token-file", link.to_str().unwrap(), "reset", "W2"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("symlink"), "{stderr}");
+
+    // FILE in a directory everyone may write to, without the sticky bit: refused.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (code, _, stderr) = run(&slack, &[], &["--token-file", file_arg, "reset", "W2"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("other users may write to") && stderr.contains("mode 777"),
+        "{stderr}"
+    );
+    assert_eq!(slack.server.received().len(), before, "a request was sent");
+    assert_eq!(slack.resets("W2"), 0);
+    // With the sticky bit (as /tmp has) others cannot replace the file: accepted.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let (code, _, stderr) = run(&slack, &[], &["--token-file", file_arg, "reset", "W2"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(slack.resets("W2"), 1);
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -67,6 +67,7 @@ pub(crate) fn from_env(global: &Global) -> Result<Option<Rotating>, Failure> {
     }
     let (id, secret) = (var(CLIENT_ID_VAR).unwrap(), var(CLIENT_SECRET_VAR).unwrap());
     let shown = file.display();
+    check_place(&file).map_err(Failure::usage)?;
     match fs::symlink_metadata(&file) {
         Ok(meta) => {
             let mode = meta.permissions().mode() & 0o777;
@@ -140,6 +141,7 @@ pub(crate) fn from_env(global: &Global) -> Result<Option<Rotating>, Failure> {
 /// The pair in `file` now, before a renewal: another run may have renewed since this one
 /// read it (then its pair is used instead of spending a refresh token Slack would refuse).
 pub(crate) fn load(file: &Path) -> io::Result<Option<TokenPair>> {
+    check_place(file).map_err(|m| io::Error::new(io::ErrorKind::PermissionDenied, m))?;
     let text = match fs::read_to_string(file) {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -193,28 +195,85 @@ pub(crate) fn store(file: &Path, pair: &TokenPair) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes `stored` to a temporary file next to `file` (mode 0600), flushes it to disk,
-/// renames it over `file` and flushes the directory: a crash leaves the old file or the
-/// new one, never half of either.
-fn write(file: &Path, stored: &Stored) -> io::Result<()> {
-    let dir = match file.parent() {
+/// The directory `file` is in (`.` for a bare name).
+fn dir_of(file: &Path) -> PathBuf {
+    match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
-    };
+    }
+}
+
+/// Refuses a token file that another local user could swap or read: FILE a symlink (its
+/// target is wherever the link says), or FILE in a directory others may write to without
+/// the sticky bit (they could replace FILE, or plant links where the new pair is written).
+pub(crate) fn check_place(file: &Path) -> Result<(), String> {
+    let shown = file.display();
+    if fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(format!(
+            "token file {shown} is a symlink; it holds a refresh token, so give the path \
+             of the regular file itself (a link could send the pair elsewhere)"
+        ));
+    }
+    let dir = dir_of(file);
+    let meta = fs::metadata(&dir)
+        .map_err(|e| format!("could not read the directory of token file {shown}: {e}"))?;
+    let mode = meta.permissions().mode();
+    if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+        return Err(format!(
+            "token file {shown} is in directory {} that other users may write to (mode \
+             {:03o}, no sticky bit): they could replace the file or catch the new pair; keep \
+             it in a directory only you can write to (chmod go-w {})",
+            dir.display(),
+            mode & 0o777,
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+/// A name for a temporary file beside `name` no other user can guess ahead of time.
+fn temp_name(name: &std::ffi::OsStr, attempt: u32) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    h.write_u32(std::process::id());
+    h.write_u32(attempt);
+    format!(".{}.{:016x}.tmp", name.to_string_lossy(), h.finish())
+}
+
+/// Writes `stored` to a new temporary file next to `file` (an unguessable name, created
+/// with `O_EXCL`, which never follows a link or opens what exists, and mode 0600 from
+/// the start), flushes it to disk, renames it over `file` and flushes the directory: a
+/// crash leaves the old file or the new one, never half of either.
+fn write(file: &Path, stored: &Stored) -> io::Result<()> {
+    check_place(file).map_err(|m| io::Error::new(io::ErrorKind::PermissionDenied, m))?;
+    let dir = dir_of(file);
     let name = file
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-    let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
     let mut text = serde_json::to_string_pretty(stored).map_err(io::Error::other)?;
     text.push('\n');
-    let result = (|| {
-        let mut f = OpenOptions::new()
+    let mut attempt = 0;
+    let (tmp, mut f) = loop {
+        let tmp = dir.join(temp_name(name, attempt));
+        match OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
-            .open(&tmp)?;
-        // A leftover temporary file keeps its old mode: set it again.
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let result = (|| {
+        // The umask may have taken bits away, never added any; say 0600 outright.
         f.set_permissions(fs::Permissions::from_mode(0o600))?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
