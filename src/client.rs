@@ -23,8 +23,8 @@ use crate::meta::{ResponseMeta, WithMeta};
 use crate::method::SlackMethod;
 use crate::retry::{OnWait, RetryPolicy, Sleep, ThreadSleep, Wait};
 use crate::rotation::{
-    Credentials, Current, LoadStored, OnRenewal, RefreshRequest, Rotation, TokenPair, Why,
-    DEFAULT_RENEW_BEFORE,
+    Credentials, Current, LoadStored, OnRenewal, RefreshRequest, RenewalLock, Rotation, TokenPair,
+    Why, DEFAULT_RENEW_BEFORE,
 };
 use crate::scrub::{Scrubber, Secrets};
 use crate::token::Token;
@@ -550,6 +550,7 @@ impl Client<DefaultTransport> {
                 credentials: credentials.into(),
                 on_renewal: None,
                 load_stored: None,
+                renewal_lock: None,
                 renew_before: DEFAULT_RENEW_BEFORE,
                 api_url: None,
                 user_agent: None,
@@ -625,6 +626,7 @@ struct Settings {
     credentials: Credentials,
     on_renewal: Option<OnRenewal>,
     load_stored: Option<LoadStored>,
+    renewal_lock: Option<RenewalLock>,
     renew_before: Duration,
     api_url: Option<String>,
     user_agent: Option<String>,
@@ -644,6 +646,10 @@ impl fmt::Debug for Settings {
             .field(
                 "load_stored",
                 &self.load_stored.as_ref().map(|_| "Fn() -> TokenPair"),
+            )
+            .field(
+                "renewal_lock",
+                &self.renewal_lock.as_ref().map(|_| "Fn() -> Guard"),
             )
             .field("renew_before", &self.renew_before)
             .field("api_url", &self.api_url)
@@ -774,8 +780,11 @@ impl<T> ClientBuilder<T> {
     /// and this one takes that pair instead of spending a refresh token Slack would
     /// refuse (`invalid_refresh_token`). Return `Ok(None)` when nothing is stored. A read
     /// that fails is logged and the client renews with the pair it holds. This narrows the
-    /// race between processes to the moment of the renewal itself; to close it, hold a
-    /// lock across `load_stored` and [`on_renewal`](ClientBuilder::on_renewal) in the store.
+    /// race between processes to the moment of the renewal itself; to close it, give a
+    /// [`renewal_lock`](ClientBuilder::renewal_lock) too. A stored pair that expires
+    /// before the one held, or holds a refresh token this client already sent, is stale
+    /// (a store that lags) and ignored. When Slack answers `invalid_refresh_token`, the
+    /// store is read once more and a different pair in it is taken.
     pub fn load_stored<E>(
         mut self,
         f: impl Fn() -> Result<Option<TokenPair>, E> + Send + Sync + 'static,
@@ -784,6 +793,53 @@ impl<T> ClientBuilder<T> {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         self.settings.load_stored = Some(Arc::new(move || f().map_err(Into::into)));
+        self
+    }
+
+    /// A lock shared by every client of one store (a file lock, a database row lock),
+    /// taken before each renewal of a rotating token and held, by keeping the guard `f`
+    /// returns, across [`load_stored`](ClientBuilder::load_stored), the
+    /// `oauth.v2.access` call and [`on_renewal`](ClientBuilder::on_renewal): a second
+    /// process waits, then reads the pair the first one stored instead of spending the
+    /// same refresh token. When `f` fails, the renewal fails and nothing is sent.
+    ///
+    /// ```
+    /// use std::fs::OpenOptions;
+    /// use std::time::SystemTime;
+    /// use slack_sessions::{Client, FakeTransport, ResetRequest, RotatingToken};
+    ///
+    /// let fake = FakeTransport::new();
+    /// fake.push_json(200, r#"{"ok":true,"token_type":"user","access_token":"xoxe.xoxp-1-new",
+    ///         "refresh_token":"xoxe-1-new","expires_in":43200}"#)
+    ///     .push_json(200, r#"{"ok":true}"#);
+    /// let path = std::env::temp_dir().join("slack-sessions-doc-renewal.lock");
+    /// let token = RotatingToken::new("xoxe.xoxp-1-a", "xoxe-1-r", "123.456", "app-secret")
+    ///     .expires_at(SystemTime::now());
+    /// let client = Client::builder(token)
+    ///     .on_renewal(|_pair| Ok::<(), std::io::Error>(())) // store the pair here
+    ///     .renewal_lock(move || {
+    ///         let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+    ///         file.lock()?; // other processes wait here; unlocked when `file` is dropped
+    ///         Ok::<_, std::io::Error>(file)
+    ///     })
+    ///     .transport(fake.clone())
+    ///     .build()?;
+    /// client.send(&ResetRequest::new("W1"))?;
+    /// assert_eq!(fake.requests().len(), 2);
+    /// # Ok::<(), slack_sessions::Error>(())
+    /// ```
+    pub fn renewal_lock<G, E>(
+        mut self,
+        f: impl Fn() -> Result<G, E> + Send + Sync + 'static,
+    ) -> Self
+    where
+        G: Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.settings.renewal_lock = Some(Arc::new(move || {
+            f().map(|g| Box::new(g) as Box<dyn std::any::Any + Send>)
+                .map_err(Into::into)
+        }));
         self
     }
 
@@ -849,6 +905,7 @@ impl Settings {
                         token,
                         on_renewal,
                         self.load_stored,
+                        self.renewal_lock,
                         self.renew_before,
                         &base,
                     )

@@ -188,6 +188,14 @@ impl TokenPair {
 pub(crate) type LoadStored =
     Arc<dyn Fn() -> Result<Option<TokenPair>, Box<dyn StdError + Send + Sync>> + Send + Sync>;
 
+/// The callback that takes a lock shared with other processes, held (the guard it
+/// returns) across reading the stored pair, renewing and storing the new one.
+pub(crate) type RenewalLock = Arc<
+    dyn Fn() -> Result<Box<dyn std::any::Any + Send>, Box<dyn StdError + Send + Sync>>
+        + Send
+        + Sync,
+>;
+
 /// The callback that stores each new pair.
 pub(crate) type OnRenewal =
     Arc<dyn Fn(&TokenPair) -> Result<(), Box<dyn StdError + Send + Sync>> + Send + Sync>;
@@ -281,6 +289,7 @@ pub(crate) struct Rotation {
     basic: HeaderValue,
     on_renewal: OnRenewal,
     load_stored: Option<LoadStored>,
+    renewal_lock: Option<RenewalLock>,
     renew_before: Duration,
     current: RwLock<Arc<Current>>,
     renewing: Mutex<Renewing>,
@@ -311,6 +320,9 @@ struct Renewing {
     pending: Option<TokenPair>,
     /// Slack refused a renewal: no later renewal can succeed.
     refused: Option<ErrorCode>,
+    /// Refresh tokens this client sent to Slack (spent, or refused): a stored pair
+    /// holding one of them is stale, never taken. The last few are enough.
+    spent: Vec<Token>,
 }
 
 /// Why a renewal is asked for.
@@ -331,6 +343,7 @@ impl Rotation {
         token: RotatingToken,
         on_renewal: OnRenewal,
         load_stored: Option<LoadStored>,
+        renewal_lock: Option<RenewalLock>,
         renew_before: Duration,
         base: &HeaderMap,
     ) -> Result<Self, String> {
@@ -356,12 +369,14 @@ impl Rotation {
             basic,
             on_renewal,
             load_stored,
+            renewal_lock,
             renew_before,
             current: RwLock::new(Arc::new(current)),
             renewing: Mutex::new(Renewing {
                 refresh_token: token.refresh_token,
                 pending: None,
                 refused: None,
+                spent: Vec::new(),
             }),
             in_callback: Mutex::new(None),
             secrets,
@@ -404,7 +419,7 @@ impl Rotation {
         &self,
         seen: &Current,
         why: Why,
-        send: impl FnOnce(HttpRequest, &Secrets) -> Result<TokenPair, Error>,
+        send: impl FnMut(HttpRequest, &Secrets) -> Result<TokenPair, Error>,
         api_uri: http::Uri,
     ) -> Result<(), Error> {
         if *lock(&self.in_callback) == Some(std::thread::current().id()) {
@@ -425,32 +440,29 @@ impl Rotation {
         if why == Why::Ahead && now_current.renew_at.is_none_or(|at| SystemTime::now() < at) {
             return Ok(()); // a failed renewal postponed the next one
         }
+        // Other processes sharing the store wait here until this one has stored its pair
+        // (then they read it below instead of spending the same refresh token).
+        let _shared = match &self.renewal_lock {
+            Some(take) => Some(take().map_err(|e| {
+                Error::Renewal(RenewalError::new(
+                    RenewalErrorKind::Failed,
+                    None,
+                    "the lock shared with other clients of the stored pair could not be                      taken; nothing was sent"
+                        .into(),
+                    Some(e),
+                ))
+            })?),
+            _ => None,
+        };
         if r.pending.is_none() {
-            if let Some(pair) = self.newer_stored(&r.refresh_token) {
+            if let Some(pair) = self.newer_stored(&r) {
                 // Another process (or replica) renewed and stored: take its pair instead
                 // of spending a refresh token that is no longer the stored one.
                 log::info!(
                     target: "slack_sessions",
                     "the stored token pair is newer than this client's: using it"
                 );
-                self.secrets.add(pair.access_token.secret());
-                self.secrets.add(pair.refresh_token.secret());
-                r.refresh_token = pair.refresh_token.clone();
-                r.refused = None;
-                let fresh = Current::new(
-                    now_current.generation + 1,
-                    &pair.access_token,
-                    Some(pair.expires_at),
-                    self.renew_before,
-                    SystemTime::now(),
-                    &now_current.headers,
-                )
-                .map_err(|m| {
-                    Error::Renewal(RenewalError::new(RenewalErrorKind::Failed, None, m, None))
-                })?;
-                let due = fresh.due();
-                self.replace(fresh);
-                if !due {
+                if !self.adopt(&mut r, &pair)? {
                     return Ok(());
                 }
                 // Stored but itself due: renew it below, with its refresh token.
@@ -459,9 +471,18 @@ impl Rotation {
         if let Some(code) = &r.refused {
             return Err(refused(code.clone(), None, true));
         }
-        let now_current = self.current();
-        if r.pending.is_none() {
-            let request = self.request(&r.refresh_token, api_uri, &now_current.headers)?;
+        let mut send = send;
+        let mut reread = false;
+        while r.pending.is_none() {
+            let now_current = self.current();
+            let request = self.request(&r.refresh_token, api_uri.clone(), &now_current.headers)?;
+            let sent = r.refresh_token.clone();
+            if !r.spent.contains(&sent) {
+                if r.spent.len() >= 8 {
+                    r.spent.remove(0);
+                }
+                r.spent.push(sent);
+            }
             match send(request, &self.secrets) {
                 Ok(pair) => {
                     // Held from now on, stored or not: scrubbed like every secret.
@@ -476,6 +497,21 @@ impl Rotation {
                 }
                 Err(Error::Api(e)) if !e.code().is_transient() => {
                     let code = e.code().clone();
+                    if code == ErrorCode::InvalidRefreshToken && !reread {
+                        // Another client may have spent it and stored its new pair since
+                        // this one read the store: read it once more.
+                        reread = true;
+                        if let Some(pair) = self.newer_stored(&r) {
+                            log::warn!(
+                                target: "slack_sessions",
+                                "the refresh token was refused ({code}); the store holds                                  another pair: using it"
+                            );
+                            if !self.adopt(&mut r, &pair)? {
+                                return Ok(());
+                            }
+                            continue;
+                        }
+                    }
                     log::error!(
                         target: "slack_sessions",
                         "token renewal refused by Slack: {code}; no later call can renew"
@@ -513,6 +549,7 @@ impl Rotation {
                 }
             }
         }
+        let now_current = self.current();
         let pair = r.pending.as_ref().expect("set above");
         *lock(&self.in_callback) = Some(std::thread::current().id());
         let stored = (self.on_renewal)(pair);
@@ -550,12 +587,27 @@ impl Rotation {
     }
 
     /// The stored pair, when [`load_stored`](crate::ClientBuilder::load_stored) gives one
-    /// whose refresh token is not the one this client holds. A failure to read is logged
-    /// and the client renews with what it holds.
-    fn newer_stored(&self, held: &Token) -> Option<TokenPair> {
+    /// this client should take: its refresh token is not the one held nor one this client
+    /// already sent, and it expires no earlier than the held one (a store that lags
+    /// behind gives an older pair, whose refresh token is spent). A failure to read is
+    /// logged and the client renews with what it holds.
+    fn newer_stored(&self, r: &Renewing) -> Option<TokenPair> {
         let load = self.load_stored.as_ref()?;
         match load() {
-            Ok(Some(pair)) if pair.refresh_token != *held => Some(pair),
+            Ok(Some(pair)) if pair.refresh_token != r.refresh_token => {
+                let older = self
+                    .current()
+                    .expires_at
+                    .is_some_and(|held| pair.expires_at < held);
+                if older || r.spent.contains(&pair.refresh_token) {
+                    log::warn!(
+                        target: "slack_sessions",
+                        "the stored token pair is older than this client's: ignored"
+                    );
+                    return None;
+                }
+                Some(pair)
+            }
             Ok(_) => None,
             Err(e) => {
                 log::warn!(
@@ -565,6 +617,27 @@ impl Rotation {
                 None
             }
         }
+    }
+
+    /// Puts a stored pair in use; `true` when it is itself due for renewal.
+    fn adopt(&self, r: &mut Renewing, pair: &TokenPair) -> Result<bool, Error> {
+        self.secrets.add(pair.access_token.secret());
+        self.secrets.add(pair.refresh_token.secret());
+        r.refresh_token = pair.refresh_token.clone();
+        r.refused = None;
+        let now_current = self.current();
+        let fresh = Current::new(
+            now_current.generation + 1,
+            &pair.access_token,
+            Some(pair.expires_at),
+            self.renew_before,
+            SystemTime::now(),
+            &now_current.headers,
+        )
+        .map_err(|m| Error::Renewal(RenewalError::new(RenewalErrorKind::Failed, None, m, None)))?;
+        let due = fresh.due();
+        self.replace(fresh);
+        Ok(due)
     }
 
     /// The `oauth.v2.access` request: `POST`, Basic auth, the refresh token in the form.

@@ -54,6 +54,12 @@ fn temp_dir(name: &str) -> PathBuf {
 
 /// Runs the CLI with the rotation environment; checks no secret is printed.
 fn run(slack: &FakeSlack, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let out = command(slack, env, args).output().unwrap();
+    checked(slack, out)
+}
+
+/// The CLI with the rotation environment, not started.
+fn command(slack: &FakeSlack, env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_slack-sessions"));
     cmd.args(args)
         .env_remove("SLACK_TOKEN")
@@ -65,7 +71,11 @@ fn run(slack: &FakeSlack, env: &[(&str, &str)], args: &[&str]) -> (i32, String, 
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    cmd
+}
+
+/// The exit code, stdout and stderr of a finished run; checks no secret is printed.
+fn checked(slack: &FakeSlack, out: std::process::Output) -> (i32, String, String) {
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -313,8 +323,9 @@ fn a_pair_that_cannot_be_written_says_what_was_lost_and_how_to_recover() {
         format!(r#"{{"access_token":"{access}","refresh_token":"{refresh}","expires_at":1}}"#);
     std::fs::write(&file, &old).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    // No file can be created in the directory: the crash between renewal and storing,
-    // made certain.
+    // No file can be created in the directory (the lock file beside FILE is there
+    // already): the crash between renewal and storing, made certain.
+    std::fs::write(dir.join("pair.json.lock"), "").unwrap();
     let frozen = freeze(&dir);
     let (code, stdout, stderr) = run(
         &slack,
@@ -516,5 +527,54 @@ fn the_new_pair_never_goes_through_a_planted_link_or_an_open_directory() {
     let (code, _, stderr) = run(&slack, &[], &["--token-file", file_arg, "reset", "W2"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(slack.resets("W2"), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Two runs on one FILE, both due to renew at once: the second waits for the first to
+/// write its new pair (a lock beside FILE), then takes that pair instead of spending the
+/// same refresh token. Before, the second always died with `invalid_refresh_token` while
+/// FILE held a valid pair.
+#[test]
+fn two_runs_on_one_file_renew_once_and_both_go_on() {
+    let slack = server(3, Duration::from_secs(30));
+    // Slack takes a while to answer: both runs have sent or read by then.
+    slack.with(|s| s.rotation.as_mut().unwrap().answer_delay = Duration::from_millis(800));
+    let (access, refresh) = first_pair(&slack);
+    let dir = temp_dir("two");
+    let file = dir.join("pair.json");
+    std::fs::write(
+        &file,
+        format!(r#"{{"access_token":"{access}","refresh_token":"{refresh}","expires_at":1}}"#),
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file_arg = file.to_str().unwrap();
+    let children: Vec<_> = ["W1", "W2"]
+        .into_iter()
+        .map(|user| {
+            command(
+                &slack,
+                &[],
+                &["--token-file", file_arg, "--json", "reset", user],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let (code, stdout, stderr) = checked(&slack, child.wait_with_output().unwrap());
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        let object: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+        assert_eq!(object["ok"], true, "{stdout}");
+    }
+    assert_eq!(slack.resets("W1"), 1);
+    assert_eq!(slack.resets("W2"), 1);
+    // One renewal; the first refresh token went to Slack once.
+    assert_eq!(slack.calls("oauth.v2.access"), 1);
+    assert_eq!(sent_refresh(&slack, &refresh), 1);
+    let server_refresh = slack.with(|s| s.rotation.as_ref().unwrap().refresh.clone());
+    assert_eq!(stored(&file)["refresh_token"], server_refresh.as_str());
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -393,3 +393,107 @@ fn clients_sharing_a_store_take_the_stored_pair_instead_of_renewing_again() {
         [stored.access_token.secret(), stored.access_token.secret()]
     );
 }
+
+/// The store lagged when this client read it (it still held the pair this client has),
+/// Slack refuses the refresh token another client spent: the client reads the store once
+/// more and goes on with the pair the other client stored, instead of giving up.
+#[test]
+fn after_invalid_refresh_token_the_store_is_read_again_and_its_pair_taken() {
+    let slack = server(4, Duration::from_secs(30));
+    let shared: Arc<Mutex<Option<TokenPair>>> = Arc::default();
+    let store = shared.clone();
+    let other = Client::builder(first_token(&slack, Some(SystemTime::now())))
+        .api_url(slack.api_url())
+        .on_renewal(move |pair| {
+            *store.lock().unwrap() = Some(pair.clone());
+            Ok::<(), std::io::Error>(())
+        })
+        .build()
+        .unwrap();
+    other.send(&ResetRequest::new("W1")).unwrap();
+    let reads = Arc::new(Mutex::new(0u32));
+    let (load, count) = (shared.clone(), reads.clone());
+    let first = slack.with(|s| s.rotation.as_ref().unwrap().spent[0].clone());
+    let client = Client::builder(first_token(&slack, Some(SystemTime::now())))
+        .api_url(slack.api_url())
+        .on_renewal(|_pair| Ok::<(), std::io::Error>(()))
+        .load_stored(move || {
+            let mut n = count.lock().unwrap();
+            *n += 1;
+            // The first read lags: the store still has the pair this client started with.
+            if *n == 1 {
+                return Ok::<_, std::io::Error>(Some(TokenPair::new(
+                    "xoxe.xoxp-1-ACCESS0-aaaa1111",
+                    first.clone(),
+                    SystemTime::now(),
+                )));
+            }
+            Ok(load.lock().unwrap().clone())
+        })
+        .build()
+        .unwrap();
+    client.send(&ResetRequest::new("W2")).unwrap();
+    assert_eq!(*reads.lock().unwrap(), 2);
+    // Its one renewal was refused; then the stored pair was used.
+    assert_eq!(slack.calls("oauth.v2.access"), 2);
+    let stored = shared.lock().unwrap().clone().unwrap();
+    let used = slack.with(|s| s.rotation.as_ref().unwrap().used.clone());
+    assert_eq!(used.last().unwrap(), stored.access_token.secret());
+}
+
+/// A store that lags hands back an OLDER pair than the one held (its refresh token
+/// spent): the client keeps its own pair and renews with it, instead of sending the
+/// stale refresh token and remembering Slack's refusal for good.
+#[test]
+fn an_older_stored_pair_is_ignored() {
+    let slack = server(4, Duration::from_secs(30));
+    let held: Arc<Mutex<Option<TokenPair>>> = Arc::default();
+    let keep = held.clone();
+    let before = Client::builder(first_token(&slack, Some(SystemTime::now())))
+        .api_url(slack.api_url())
+        .on_renewal(move |pair| {
+            *keep.lock().unwrap() = Some(pair.clone());
+            Ok::<(), std::io::Error>(())
+        })
+        .build()
+        .unwrap();
+    before.send(&ResetRequest::new("W1")).unwrap();
+    let pair = held.lock().unwrap().clone().unwrap();
+    let (old_access, old_refresh) = slack.with(|s| {
+        let r = s.rotation.as_ref().unwrap();
+        (r.first_access.clone(), r.spent[0].clone())
+    });
+    // This client holds the current pair, due now; the store answers the first pair,
+    // which expired a minute earlier.
+    let now = SystemTime::now();
+    let token = RotatingToken::from_pair(&pair, CLIENT_ID, CLIENT_SECRET).expires_at(now);
+    let client = Client::builder(token)
+        .api_url(slack.api_url())
+        .on_renewal(|_pair| Ok::<(), std::io::Error>(()))
+        .load_stored(move || {
+            Ok::<_, std::io::Error>(Some(TokenPair::new(
+                old_access.clone(),
+                old_refresh.clone(),
+                now - Duration::from_secs(60),
+            )))
+        })
+        .build()
+        .unwrap();
+    client.send(&ResetRequest::new("W2")).unwrap();
+    client.send(&ResetRequest::new("W3")).unwrap();
+    assert_eq!(slack.calls("oauth.v2.access"), 2);
+    let refreshes = slack
+        .server
+        .received()
+        .iter()
+        .filter(|r| r.target == "/api/oauth.v2.access")
+        .filter(|r| {
+            r.body_str().contains(
+                slack
+                    .with(|s| s.rotation.as_ref().unwrap().spent[0].clone())
+                    .as_str(),
+            )
+        })
+        .count();
+    assert_eq!(refreshes, 1, "the stale refresh token was sent again");
+}

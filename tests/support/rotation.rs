@@ -32,6 +32,8 @@ pub struct Rotation {
     pub invalid_answers: u32,
     /// Every bearer token a method other than oauth.v2.access was called with, in order.
     pub used: Vec<String>,
+    /// How long `oauth.v2.access` takes to answer (the server waits, holding its state).
+    pub answer_delay: Duration,
 }
 
 impl Rotation {
@@ -52,6 +54,7 @@ impl Rotation {
             expired_answers: 0,
             invalid_answers: 0,
             used: Vec::new(),
+            answer_delay: Duration::ZERO,
         }
     }
 
@@ -86,6 +89,7 @@ impl Rotation {
 
     /// `oauth.v2.access`.
     pub fn access(&mut self, r: &Received, form: &HashMap<String, String>) -> Reply {
+        std::thread::sleep(self.answer_delay);
         let (id, secret) = match r.header("authorization").and_then(basic) {
             Some(pair) => pair,
             None => (

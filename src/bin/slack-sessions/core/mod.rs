@@ -261,8 +261,9 @@ pub(crate) fn client(
         builder = builder.proxy(p.clone());
     }
     if let Some(file) = file {
-        let stored = file.clone();
+        let (stored, locked) = (file.clone(), file.clone());
         builder = builder
+            .renewal_lock(move || rotating::lock(&locked))
             .on_renewal(move |pair| rotating::store(&file, pair))
             .load_stored(move || rotating::load(&stored));
     }

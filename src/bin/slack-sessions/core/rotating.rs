@@ -163,6 +163,45 @@ pub(crate) fn load(file: &Path) -> io::Result<Option<TokenPair>> {
     )))
 }
 
+/// The lock file beside `file` (`FILE.lock`): runs sharing FILE renew one at a time.
+fn lock_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Takes the lock shared by every run using `file`, held (the returned file) across
+/// reading FILE, renewing and writing the new pair: a second run waits here, then reads
+/// the pair the first one wrote instead of spending the same refresh token.
+pub(crate) fn lock(file: &Path) -> io::Result<File> {
+    let path = lock_path(file);
+    let shown = path.display();
+    if fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("lock file {shown} is not a regular file (a symlink?): remove it"),
+        ));
+    }
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| io::Error::new(e.kind(), format!("could not open lock file {shown}: {e}")))?;
+    match f.try_lock() {
+        Ok(()) => return Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => say(&format!(
+            "waiting for another run renewing the token in {} (lock {shown})",
+            file.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => return Err(e),
+    }
+    f.lock()?;
+    Ok(f)
+}
+
 /// Stores a renewed pair in `file`, whole or not at all; the error names the file.
 pub(crate) fn store(file: &Path, pair: &TokenPair) -> io::Result<()> {
     let expires_at = pair
