@@ -182,10 +182,13 @@ impl Error {
         }
     }
 
-    /// The Slack error code, for `Error::Api`.
+    /// The Slack error code: for `Error::Api`, and for an [`Error::Renewal`] Slack
+    /// refused (`invalid_refresh_token`, `invalid_client_id`, ...; all
+    /// [`ErrorClass::Fatal`]), so `e.code().map(ErrorCode::class)` triage sees it.
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
             Error::Api(e) => Some(e.code()),
+            Error::Renewal(e) if e.kind() == RenewalErrorKind::Refused => e.code(),
             _ => None,
         }
     }

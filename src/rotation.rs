@@ -538,12 +538,21 @@ impl Rotation {
                         });
                         return Ok(());
                     }
+                    let message = if may_have_reached_slack(&e) {
+                        "the token needs renewing and oauth.v2.access gave no new pair; the \
+                         request was sent and no usable answer came, so Slack may have issued \
+                         a pair and spent the refresh token. The next call tries it again: if \
+                         Slack answers invalid_refresh_token, the pair it issued is lost and \
+                         the app must be authorized again"
+                    } else {
+                        "the token needs renewing and oauth.v2.access gave no new pair; \
+                         nothing reached Slack (or Slack refused before acting), so the \
+                         refresh token still works and is tried again on the next call"
+                    };
                     return Err(Error::Renewal(RenewalError::new(
                         RenewalErrorKind::Failed,
                         None,
-                        "the token needs renewing and oauth.v2.access gave no new pair; \
-                         the refresh token was kept and is tried again on the next call"
-                            .into(),
+                        message.into(),
                         Some(Box::new(e)),
                     )));
                 }
@@ -670,6 +679,17 @@ impl Rotation {
             }
         }
         Ok(request)
+    }
+}
+
+/// Whether a renewal that failed with `e` may have reached Slack, which then spent the
+/// refresh token: everything but a connection never made and a rate limit (Slack
+/// refuses those without acting).
+fn may_have_reached_slack(e: &Error) -> bool {
+    match e {
+        Error::Transport(t) => t.kind() != crate::error::TransportErrorKind::Connect,
+        Error::RateLimited { .. } => false,
+        _ => true,
     }
 }
 

@@ -497,3 +497,56 @@ fn an_older_stored_pair_is_ignored() {
         .count();
     assert_eq!(refreshes, 1, "the stale refresh token was sent again");
 }
+
+/// A renewal with no answer says whether the refresh token may be spent: a timeout after
+/// the request went out may have reached Slack (which then spent it); a connection never
+/// made did not. Before, both said the refresh token "was kept".
+#[test]
+fn a_renewal_without_an_answer_says_whether_the_refresh_token_may_be_spent() {
+    use slack_sessions::{FakeTransport, RetryPolicy, TransportError, TransportErrorKind};
+    let failed = |kind| {
+        let fake = FakeTransport::new();
+        fake.push_error(TransportError::new(kind, "no answer"));
+        let token = RotatingToken::new("xoxe.xoxp-1-a", "xoxe-1-r", "123.456", "app-secret")
+            .expires_at(SystemTime::now() - Duration::from_secs(1));
+        let client = Client::builder(token)
+            .on_renewal(|_pair| Ok::<(), std::io::Error>(()))
+            .retry(RetryPolicy::default().max_retries(0))
+            .transport(fake)
+            .build()
+            .unwrap();
+        match client.send(&ResetRequest::new("W1")) {
+            Err(Error::Renewal(e)) => {
+                assert_eq!(e.kind(), RenewalErrorKind::Failed);
+                e.to_string()
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    let timeout = failed(TransportErrorKind::Timeout);
+    assert!(timeout.contains("may have issued"), "{timeout}");
+    assert!(timeout.contains("spent the refresh token"), "{timeout}");
+    assert!(!timeout.contains("was kept"), "{timeout}");
+    let connect = failed(TransportErrorKind::Connect);
+    assert!(connect.contains("nothing reached Slack"), "{connect}");
+    assert!(connect.contains("still works"), "{connect}");
+}
+
+/// A renewal Slack refused has Slack's code in `Error::code()`, fatal, like any refusal.
+#[test]
+fn a_refused_renewal_has_slacks_code_for_triage() {
+    use slack_sessions::{ErrorClass, FakeTransport};
+    let fake = FakeTransport::new();
+    fake.push_json(200, r#"{"ok":false,"error":"invalid_refresh_token"}"#);
+    let token = RotatingToken::new("xoxe.xoxp-1-a", "xoxe-1-r", "123.456", "app-secret")
+        .expires_at(SystemTime::now());
+    let client = Client::builder(token)
+        .on_renewal(|_pair| Ok::<(), std::io::Error>(()))
+        .transport(fake)
+        .build()
+        .unwrap();
+    let e = client.send(&ResetRequest::new("W1")).unwrap_err();
+    assert!(matches!(e, Error::Renewal(_)), "{e:?}");
+    assert_eq!(e.code(), Some(&ErrorCode::InvalidRefreshToken));
+    assert_eq!(e.code().map(ErrorCode::class), Some(ErrorClass::Fatal));
+}

@@ -137,15 +137,40 @@ pub(crate) fn describe(error: &Error) -> String {
     }
     if let Error::Renewal(e) = error {
         if e.kind() == RenewalErrorKind::NotStored {
-            text.push_str(
-                "\n  this process ends now, so the new pair is lost and the refresh token in \
-                 the token file no longer works: authorize the app again (reinstall it \
-                 through OAuth), remove the token file, and run again with the new pair in \
-                 SLACK_TOKEN and SLACK_REFRESH_TOKEN",
-            );
+            let not_stored =
+                std::error::Error::source(e).and_then(|s| s.downcast_ref::<rotating::NotStored>());
+            text = match not_stored {
+                Some(n) => not_stored_message(n),
+                None => text,
+            };
         }
     }
     text
+}
+
+/// What a pair Slack issued but FILE could not take means, and what to do: the process
+/// stops now, so the pair is where the rescue file is, or lost.
+fn not_stored_message(n: &rotating::NotStored) -> String {
+    let file = n.file.display();
+    let head = format!(
+        "Slack issued a new token pair, which spent the refresh token in {file}, but {n} \
+         (tried {} times); this run stops before using it",
+        rotating::STORE_RETRIES.len() + 1
+    );
+    match &n.rescue {
+        Some(rescue) => format!(
+            "{head}. The new pair was saved to {} (mode 0600) instead: once {file} can be \
+             written again, move it over the token file (mv {} {file}) and run again",
+            rescue.display(),
+            rescue.display()
+        ),
+        None => format!(
+            "{head}, and it could not be saved beside it either, so the new pair is lost and \
+             the refresh token in the token file no longer works: authorize the app again \
+             (reinstall it through OAuth), remove the token file, and run again with the new \
+             pair in SLACK_TOKEN and SLACK_REFRESH_TOKEN"
+        ),
+    }
 }
 
 /// A short reason for a report line or a summary: Slack's code, or the whole message.
@@ -424,11 +449,16 @@ pub(crate) fn call_with<R: SlackMethod>(
         Err(error) => {
             if global.json {
                 let object = json::Object::from_error(&error);
+                // A renewal that failed failed in oauth.v2.access, before R was sent.
+                let method = match &error {
+                    Error::Renewal(_) => "oauth.v2.access",
+                    _ => R::NAME,
+                };
                 let mut failure = Failure::from(error);
                 add_hints(&mut failure, global);
                 object
                     .message(&failure.message)
-                    .field("method", R::NAME)
+                    .field("method", method)
                     .fields(fields)
                     .print()?;
                 return Err(failure.shown());

@@ -202,27 +202,76 @@ pub(crate) fn lock(file: &Path) -> io::Result<File> {
     Ok(f)
 }
 
-/// Stores a renewed pair in `file`, whole or not at all; the error names the file.
-pub(crate) fn store(file: &Path, pair: &TokenPair) -> io::Result<()> {
+/// A renewed pair that could not be written to FILE: where it was put instead, if
+/// anywhere. The run stops; the message says how to get the pair back.
+#[derive(Debug)]
+pub(crate) struct NotStored {
+    pub(crate) file: PathBuf,
+    pub(crate) rescue: Option<PathBuf>,
+    error: io::Error,
+}
+
+impl std::fmt::Display for NotStored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "could not write the new pair to {}: {}",
+            self.file.display(),
+            self.error
+        )
+    }
+}
+
+impl std::error::Error for NotStored {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// How long to wait before each further try at writing FILE: a full disk or a busy
+/// network file system often passes.
+pub(crate) const STORE_RETRIES: [Duration; 3] = [
+    Duration::from_millis(100),
+    Duration::from_millis(500),
+    Duration::from_secs(2),
+];
+
+/// Stores a renewed pair in `file`, whole or not at all, trying again a few times. When
+/// FILE still cannot be written, the pair goes to `FILE.rescue-PID` beside it (mode
+/// 0600) so that it is not lost with the process; the error says where it is.
+pub(crate) fn store(file: &Path, pair: &TokenPair) -> Result<(), NotStored> {
     let expires_at = pair
         .expires_at
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs();
-    write(
-        file,
-        &Stored {
-            access_token: pair.access_token.secret().to_owned(),
-            refresh_token: pair.refresh_token.secret().to_owned(),
-            expires_at: Some(expires_at),
-        },
-    )
-    .map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("could not write the new pair to {}: {e}", file.display()),
-        )
-    })?;
+    let stored = Stored {
+        access_token: pair.access_token.secret().to_owned(),
+        refresh_token: pair.refresh_token.secret().to_owned(),
+        expires_at: Some(expires_at),
+    };
+    let mut result = write(file, &stored);
+    for wait in STORE_RETRIES {
+        let Err(e) = &result else { break };
+        say(&format!(
+            "could not write the new pair to {} ({e}); trying again in {}ms",
+            file.display(),
+            wait.as_millis()
+        ));
+        std::thread::sleep(wait);
+        result = write(file, &stored);
+    }
+    if let Err(error) = result {
+        let mut name = file.as_os_str().to_owned();
+        name.push(format!(".rescue-{}", std::process::id()));
+        let rescue = PathBuf::from(name);
+        let rescued = rescue_write(&rescue, &stored).is_ok();
+        return Err(NotStored {
+            file: file.to_owned(),
+            rescue: rescued.then_some(rescue),
+            error,
+        });
+    }
     say(&format!(
         "token renewed; the new pair is in {} (expires in {}s)",
         file.display(),
@@ -232,6 +281,21 @@ pub(crate) fn store(file: &Path, pair: &TokenPair) -> io::Result<()> {
             .as_secs()
     ));
     Ok(())
+}
+
+/// Writes the pair to a new file `path` (never one that exists, never through a link),
+/// mode 0600, flushed.
+fn rescue_write(path: &Path, stored: &Stored) -> io::Result<()> {
+    let mut text = serde_json::to_string_pretty(stored).map_err(io::Error::other)?;
+    text.push('\n');
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.set_permissions(fs::Permissions::from_mode(0o600))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
 }
 
 /// The directory `file` is in (`.` for a bare name).
