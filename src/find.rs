@@ -81,6 +81,8 @@ pub struct FindSessions<'a, T> {
     yielded: HashSet<(String, u64)>,
     /// Sessions left out only for want of a readable address.
     unreadable: u64,
+    /// Matching records that name a user but no usable session id.
+    without_id: Vec<ActiveSession>,
     done: bool,
 }
 
@@ -148,6 +150,7 @@ impl<T: Transport> Client<T> {
             totals: None,
             yielded: HashSet::new(),
             unreadable: 0,
+            without_id: Vec::new(),
             done: false,
         }
     }
@@ -207,6 +210,10 @@ impl<T: Transport> Client<T> {
                     .for_at_most(Some(options.deadline.saturating_sub(started.elapsed())));
                 let walked = walk_all(self, first, patience, &mut calls, |page| {
                     listed.extend(page.active_sessions.into_iter().map(|s| s.session_id));
+                    // A record without a usable id is listed as session 0: a watched
+                    // `SessionRef` of id 0 (one made from such a record) stays until
+                    // no record of the user without an id is listed.
+                    listed.extend(page.without_id.into_iter().map(|s| s.session_id));
                 });
                 gone.calls += calls;
                 match walked {
@@ -333,6 +340,14 @@ impl<T: Transport> FindSessions<'_, T> {
     /// [`SessionFilter::lacks_address`]. A walk that starts over may count one twice.
     pub fn unreadable_addresses(&self) -> u64 {
         self.unreadable
+    }
+
+    /// The records that met every condition but name no usable session (Slack listed
+    /// them without a `session_id`; theirs is 0 and names nothing): they are not
+    /// yielded, since no invalidate can name them, but their user still has something
+    /// active, which a reset of the user ends. A walk that starts over may list one twice.
+    pub fn without_id(&self) -> &[ActiveSession] {
+        &self.without_id
     }
 
     fn send<R: SlackMethod>(&mut self, request: &R) -> Result<crate::WithMeta<R::Response>, Error> {
@@ -475,6 +490,14 @@ impl<T: Transport> FindSessions<'_, T> {
             Err(e) => return Err(e),
         };
         let next = walk.guard.follow(&walk.next, &answer)?;
+        for s in answer.response.without_id {
+            if let Some(t) = &mut self.totals {
+                *t.entry(s.user_id.clone()).or_default() += 1;
+            }
+            if self.filter.matches(&s) {
+                self.without_id.push(s);
+            }
+        }
         for s in answer.response.active_sessions {
             if let Some(t) = &mut self.totals {
                 *t.entry(s.user_id.clone()).or_default() += 1;
@@ -538,7 +561,9 @@ pub struct SessionRef {
     pub user_id: String,
     /// Its workspace.
     pub team_id: String,
-    /// Its id.
+    /// Its id; 0 for a record Slack listed without a usable id
+    /// ([`ListResponse::without_id`](crate::ListResponse::without_id)): to
+    /// [`Client::await_gone`], any such record of the user on the workspace.
     pub session_id: u64,
 }
 

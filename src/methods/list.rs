@@ -88,10 +88,12 @@ impl ListRequest {
 
 /// One page of `admin.users.session.list`.
 ///
-/// A record that lacks what a session needs (a usable `session_id`) is left out of
-/// [`active_sessions`](Self::active_sessions) and counted in
-/// [`skipped`](Self::skipped), never fatal to the page or the walk; a `null` where Slack
-/// documents a value (`user_id`, `team_id`, `created`) decodes as empty.
+/// A record that lacks what a session needs (a usable `session_id`, a `user_id`) is left
+/// out of [`active_sessions`](Self::active_sessions) and counted in
+/// [`skipped`](Self::skipped), never fatal to the page or the walk; one that names its
+/// user is kept in [`without_id`](Self::without_id) (the user still has something
+/// active). A `null` where Slack documents a value (`team_id`, `created`) decodes as
+/// empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(from = "RawListResponse")]
 #[non_exhaustive]
@@ -100,9 +102,15 @@ pub struct ListResponse {
     pub active_sessions: Vec<ActiveSession>,
     /// Where the next page starts; `None` or empty on the last page.
     pub response_metadata: Option<PageMetadata>,
-    /// Records on this page without a usable `session_id`, left out of
-    /// `active_sessions` (a session that cannot be named cannot be acted on).
+    /// Records on this page left out of `active_sessions`: those without a usable
+    /// `session_id` (a session that cannot be named cannot be invalidated) and those
+    /// without a `user_id` (nothing can be done about them at all).
     pub skipped: usize,
+    /// The records among [`skipped`](Self::skipped) that name a user but no usable
+    /// session: their `session_id` is 0 and names nothing (never invalidate it). The user
+    /// still has something active: a reset (which needs only the user id) ends it, and
+    /// the user is not logged out while such a record is listed.
+    pub without_id: Vec<ActiveSession>,
 }
 
 /// The page as it arrives, every field of a session optional.
@@ -131,30 +139,39 @@ struct RawSession {
 impl From<RawListResponse> for ListResponse {
     fn from(raw: RawListResponse) -> Self {
         let total = raw.active_sessions.len();
-        let active_sessions: Vec<ActiveSession> = raw
-            .active_sessions
-            .into_iter()
-            .filter_map(|s| {
-                Some(ActiveSession {
-                    session_id: s.session_id?,
-                    user_id: s.user_id,
-                    team_id: s.team_id,
-                    created: s.created,
-                    recent: s.recent,
-                })
-            })
-            .collect();
+        let mut active_sessions = Vec::with_capacity(total);
+        let mut without_id = Vec::new();
+        for s in raw.active_sessions {
+            // A record that names no user cannot be acted on (a reset needs the user):
+            // skipped, never an empty user id that would poison a plan or a chunk.
+            if s.user_id.trim().is_empty() {
+                continue;
+            }
+            let session = ActiveSession {
+                session_id: s.session_id.unwrap_or(0),
+                user_id: s.user_id,
+                team_id: s.team_id,
+                created: s.created,
+                recent: s.recent,
+            };
+            match s.session_id {
+                Some(_) => active_sessions.push(session),
+                None => without_id.push(session),
+            }
+        }
         let skipped = total - active_sessions.len();
         if skipped > 0 {
             log::warn!(
                 target: "slack_sessions",
-                "admin.users.session.list: {skipped} record(s) without a usable session_id skipped"
+                "admin.users.session.list: {skipped} record(s) without a usable session_id or user_id skipped ({} of them name a user)",
+                without_id.len()
             );
         }
         ListResponse {
             active_sessions,
             response_metadata: raw.response_metadata,
             skipped,
+            without_id,
         }
     }
 }
@@ -335,13 +352,24 @@ mod tests {
             ]}"#,
         )
         .unwrap();
-        assert_eq!(page.skipped, 3);
+        assert_eq!(page.skipped, 4);
         let ids: Vec<u64> = page.active_sessions.iter().map(|s| s.session_id).collect();
-        assert_eq!(ids, [12, 13]);
-        assert_eq!(page.active_sessions[0].user_id, "");
-        assert_eq!(page.active_sessions[0].created, None);
+        assert_eq!(ids, [13]);
+        // The id-less records still name their user: W1 has something active.
+        let users: Vec<&str> = page.without_id.iter().map(|s| s.user_id.as_str()).collect();
+        assert_eq!(users, ["W1", "W1", "W1"]);
         assert_eq!(
-            page.active_sessions[1]
+            page.without_id[0].created.as_ref().unwrap().ip.as_deref(),
+            Some("1.2.3.4")
+        );
+        // A record without a user id is nobody's: never an empty user.
+        assert!(page
+            .active_sessions
+            .iter()
+            .chain(&page.without_id)
+            .all(|s| !s.user_id.is_empty()));
+        assert_eq!(
+            page.active_sessions[0]
                 .created
                 .as_ref()
                 .unwrap()

@@ -102,7 +102,7 @@ impl<T: Transport> ResetVerified<'_, T> {
             let u = &mut self.users[at];
             u.accepted = true;
             u.how = ResetHow::Bulk;
-            if u.sessions.is_empty() {
+            if u.sessions.is_empty() && u.without_id.is_empty() {
                 let detail = match (u.listed, u.left_out) {
                     (false, _) => "no active session at the snapshot".to_owned(),
                     (true, n) => format!(

@@ -188,6 +188,11 @@ struct UserState {
     unproven_example: Option<Box<str>>,
     /// Sessions a scoped run left out because they are certainly of the other kind.
     left_out: u32,
+    /// The workspaces where the snapshot listed a record of the user without a usable
+    /// session id, and how many such records: the user is not verified while any record
+    /// of theirs without an id is still listed.
+    without_id: Vec<u32>,
+    without_id_count: u32,
     /// Whether the snapshot listed any session of the user, of any kind.
     listed: bool,
     /// Whether Slack accepted a reset for the user (a resetBulk call or a single reset).
@@ -209,6 +214,8 @@ impl UserState {
             unproven: 0,
             unproven_example: None,
             left_out: 0,
+            without_id: Vec::new(),
+            without_id_count: 0,
             listed: false,
             accepted: false,
             how: ResetHow::Bulk,

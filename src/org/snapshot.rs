@@ -93,8 +93,8 @@ impl<T: Transport> ResetVerified<'_, T> {
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
         let walked = walk_sessions(client, calls_by_method, patience, &first, until, |page| {
-            let sessions = match page {
-                Page::Sessions(s) => s,
+            let (sessions, without_id) = match page {
+                Page::Sessions(s, w) => (s, w),
                 Page::Restart => {
                     for u in users.iter_mut() {
                         let id = std::mem::take(&mut u.id);
@@ -103,7 +103,12 @@ impl<T: Transport> ResetVerified<'_, T> {
                     return;
                 }
             };
-            for s in sessions {
+            let named = sessions.into_iter().map(|s| (s, true));
+            for (s, has_id) in named.chain(without_id.into_iter().map(|s| (s, false))) {
+                if s.user_id.is_empty() {
+                    // Nobody's record (the decoder skips these): never an empty target.
+                    continue;
+                }
                 let at = match index.get(&s.user_id) {
                     Some(&at) => at,
                     None => {
@@ -137,6 +142,7 @@ impl<T: Transport> ResetVerified<'_, T> {
                         u.left_out += 1;
                         continue;
                     }
+                    (_, Some(Kind::Unproven(_))) if !has_id => true,
                     (_, Some(Kind::Unproven(said))) => {
                         u.unproven += 1;
                         if u.unproven_example.is_none() {
@@ -147,6 +153,16 @@ impl<T: Transport> ResetVerified<'_, T> {
                     }
                     _ => false,
                 };
+                if !has_id {
+                    // Listed without a usable id: the user has something active that no
+                    // id names; the reset (by user id) ends it, and the checks watch
+                    // for any such record of the user.
+                    if !u.without_id.contains(&team) {
+                        u.without_id.push(team);
+                    }
+                    u.without_id_count += 1;
+                    continue;
+                }
                 if !u
                     .sessions
                     .iter()

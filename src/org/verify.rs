@@ -21,6 +21,9 @@ const SAMPLE: usize = 3;
 struct Left {
     proven: bool,
     unproven: bool,
+    /// A record of the user without a usable session id is listed: something of
+    /// theirs is still active, whatever it is.
+    without_id: bool,
 }
 
 impl Left {
@@ -35,6 +38,7 @@ impl Left {
     fn add(&mut self, other: Left) {
         self.proven |= other.proven;
         self.unproven |= other.unproven;
+        self.without_id |= other.without_id;
     }
 }
 
@@ -117,7 +121,9 @@ impl<T: Transport> ResetVerified<'_, T> {
         if !self.users[at].pending {
             return;
         }
-        let mut teams: Vec<u32> = self.users[at].sessions.iter().map(|s| s.0).collect();
+        let u = &self.users[at];
+        let mut teams: Vec<u32> = u.sessions.iter().map(|s| s.0).collect();
+        teams.extend(&u.without_id);
         teams.sort_unstable();
         teams.dedup();
         let patience = self.patience();
@@ -128,6 +134,7 @@ impl<T: Transport> ResetVerified<'_, T> {
                 .user_in_team(u.id.as_str(), self.teams[team as usize].as_str())
                 .limit(ListRequest::MAX_LIMIT);
             let watched: HashMap<u64, bool> = u.sessions.iter().map(|s| (s.1, s.2)).collect();
+            let user = u.id.clone();
             let mut here = Left::default();
             let walked = walk_sessions(
                 self.client,
@@ -136,12 +143,13 @@ impl<T: Transport> ResetVerified<'_, T> {
                 &first,
                 Some(deadline),
                 |page| match page {
-                    Page::Sessions(s) => {
+                    Page::Sessions(s, without_id) => {
                         for s in s {
                             if let Some(&unproven) = watched.get(&s.session_id) {
                                 here.saw(unproven);
                             }
                         }
+                        here.without_id |= without_id.iter().any(|w| w.user_id == user);
                     }
                     Page::Restart => here = Left::default(),
                 },
@@ -176,7 +184,14 @@ impl<T: Transport> ResetVerified<'_, T> {
             Some(deadline),
             |page| match page {
                 Page::Restart => left.clear(),
-                Page::Sessions(sessions) => {
+                Page::Sessions(sessions, without_id) => {
+                    for s in without_id {
+                        if let Some(&at) = index.get(&s.user_id) {
+                            if users[at].pending {
+                                left.entry(at).or_default().without_id = true;
+                            }
+                        }
+                    }
                     for s in sessions {
                         if let Some(&at) = index.get(&s.user_id) {
                             let u = &users[at];
@@ -212,13 +227,13 @@ impl<T: Transport> ResetVerified<'_, T> {
     /// change it: not verified, said now (the sessions left may be the mobile app, which
     /// a web-only reset rightly leaves, or a phone's browser, which it should have ended).
     fn conclude(&mut self, at: usize, left: Left, how: ResetHow) {
-        if !left.proven && !left.unproven {
+        if !left.proven && !left.unproven && !left.without_id {
             self.round.progress = true;
             let detail = self.verified_detail(at);
             return self.finish(at, Ok(()), how, true, detail);
         }
         let u = &self.users[at];
-        if !left.proven && u.sessions.iter().any(|w| !w.2) {
+        if !left.proven && !left.without_id && u.sessions.iter().any(|w| !w.2) {
             self.round.progress = true;
             let detail = format!(
                 "the reset applied (every session the device fields prove of this kind is gone), but {} session(s) whose kind they do not prove are still listed{}; not verified",
@@ -239,8 +254,13 @@ impl<T: Transport> ResetVerified<'_, T> {
                 for at in left {
                     let u = &self.users[at];
                     let ids: Vec<u64> = u.sessions.iter().map(|s| s.1).collect();
+                    let what = match (ids.is_empty(), self.without_id_note(at)) {
+                        (true, note) if !note.is_empty() => note,
+                        (_, note) if note.is_empty() => format!("session(s) {ids:?}"),
+                        (_, note) => format!("session(s) {ids:?} and {note}"),
+                    };
                     let detail = format!(
-                        "reset answered ok, but session(s) {ids:?} were not seen gone by the deadline{}",
+                        "reset answered ok, but {what} were not seen gone by the deadline{}",
                         self.unproven_note(at)
                     );
                     self.finish(at, Ok(()), ResetHow::Single, false, Some(detail));
@@ -274,6 +294,16 @@ impl<T: Transport> ResetVerified<'_, T> {
             ));
         }
         (!notes.is_empty()).then(|| notes.join("; "))
+    }
+
+    /// What the user's records without a session id add to a "not seen gone" line.
+    pub(super) fn without_id_note(&self, at: usize) -> String {
+        match self.users[at].without_id_count {
+            0 => String::new(),
+            n => format!(
+                "{n} listed record(s) without a session id (something of the user's still active, which no id names)"
+            ),
+        }
     }
 
     fn unproven_note(&self, at: usize) -> String {

@@ -61,7 +61,9 @@ pub(super) fn patient<T: Transport, R: SlackMethod>(
 /// One page of a streamed walk of the session list, or the news that the walk started
 /// over (its consumer forgets what the earlier pages said).
 pub(super) enum Page {
-    Sessions(Vec<ActiveSession>),
+    /// The sessions of a page, and its records that name a user but no usable session
+    /// (the user still has something active).
+    Sessions(Vec<ActiveSession>, Vec<ActiveSession>),
     Restart,
 }
 
@@ -103,7 +105,7 @@ pub(super) fn walk_sessions<T: Transport>(
                 Ok(answer) => answer,
                 Err(Error::Api(e)) => {
                     if let Some(empty) = ListRequest::empty_page_on(&e) {
-                        on_page(Page::Sessions(empty.active_sessions));
+                        on_page(Page::Sessions(empty.active_sessions, empty.without_id));
                         return Ok(Some(pages + 1));
                     }
                     if e.code() == &ErrorCode::InvalidCursor && restarts < 2 {
@@ -117,7 +119,8 @@ pub(super) fn walk_sessions<T: Transport>(
             };
             pages += 1;
             let next = walk.follow(&request, &answer)?;
-            on_page(Page::Sessions(answer.response.active_sessions));
+            let page = answer.response;
+            on_page(Page::Sessions(page.active_sessions, page.without_id));
             match next {
                 Some(next) => request = next,
                 None => return Ok(Some(pages)),

@@ -41,6 +41,10 @@ pub struct SessionDetail {
     pub recent: Option<String>,
     /// Send no `recent` at all.
     pub no_recent: bool,
+    /// The `session_id` value's JSON, as sent, when not the id (`null`: an odd record).
+    pub session_id_json: Option<String>,
+    /// The `user_id` value's JSON, as sent, when not the user's id (`null`).
+    pub user_id_json: Option<String>,
 }
 
 #[derive(Default)]
@@ -632,8 +636,24 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
         .enumerate()
         .map(|(i, (u, t, sid))| {
             // Alternate the id's JSON type, as Slack's SDKs disagree on it.
-            let id = if i % 2 == 0 { sid.to_string() } else { format!("\"{sid}\"") };
-            let (hw, os) = if s.mobile.contains(sid) { ("iPhone", "iOS") } else { ("Macbook Pro", "Mac OS") };
+            let mut id = if i % 2 == 0 {
+                sid.to_string()
+            } else {
+                format!("\"{sid}\"")
+            };
+            let odd = s.details.get(sid);
+            if let Some(j) = odd.and_then(|d| d.session_id_json.clone()) {
+                id = j;
+            }
+            let u = match odd.and_then(|d| d.user_id_json.clone()) {
+                Some(j) => j,
+                None => format!("\"{u}\""),
+            };
+            let (hw, os) = if s.mobile.contains(sid) {
+                ("iPhone", "iOS")
+            } else {
+                ("Macbook Pro", "Mac OS")
+            };
             let detail = s.details.get(sid).cloned().unwrap_or_default();
             let created = detail.created.unwrap_or_else(|| {
                 format!(r#"{{"device_hardware":"{hw}","os":"{os}","ip":"10.0.0.{i}"}}"#)
@@ -644,7 +664,7 @@ fn list(s: &State, f: &HashMap<String, String>) -> Reply {
                 (false, None) => format!(r#","recent":{{"ip":"10.1.0.{i}"}}"#),
             };
             format!(
-                r#"{{"user_id":"{u}","team_id":"{t}","session_id":{id},"created":{created}{recent}}}"#
+                r#"{{"user_id":{u},"team_id":"{t}","session_id":{id},"created":{created}{recent}}}"#
             )
         })
         .collect();

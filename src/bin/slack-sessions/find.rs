@@ -270,12 +270,47 @@ pub(crate) fn run(args: &FindArgs, global: &Global) -> Result<(), Failure> {
         }
     }
     say_counts(&by_user);
+    // Records Slack listed without a usable session id: no invalidate can name them, but
+    // their users still have something active. Never left out silently.
+    let without_id: Vec<(String, String)> = walk
+        .without_id()
+        .iter()
+        .map(|s| (s.user_id.clone(), s.team_id.clone()))
+        .collect();
+    let mut id_less_users: Vec<&str> = without_id.iter().map(|(u, _)| u.as_str()).collect();
+    id_less_users.sort_unstable();
+    id_less_users.dedup();
+    let id_less_note = (!without_id.is_empty()).then(|| {
+        format!(
+            "{} matching record(s) of user(s) {} have no usable session_id: they cannot be invalidated (no id names them){}; logging the user out ends them: slack-sessions reset <USER> --verify",
+            without_id.len(),
+            id_less_users.join(", "),
+            if args.reset { ", and find --reset leaves them out" } else { "" }
+        )
+    });
+    if let Some(note) = &id_less_note {
+        core::say(&format!("warning: {note}"));
+    }
     if global.json && by_user.is_empty() {
         // No match is an outcome a playbook must read too (as `list --json` says zero).
         json::Object::ok()
             .field("matched", 0)
             .field("active_sessions", 0)
+            .field("without_session_id", without_id.len())
             .print()?;
+    }
+    if global.json && !acting {
+        for (user, team) in &without_id {
+            json::Object::ok()
+                .field("user_id", user)
+                .field("team_id", team)
+                .field("session_id", None::<u64>)
+                .field(
+                    "note",
+                    "listed without a usable session_id: cannot be invalidated; a reset of the user ends it",
+                )
+                .print()?;
+        }
     }
     if !acting {
         return Ok(());

@@ -106,7 +106,7 @@ pub(crate) fn run(args: &ListArgs, global: &Global) -> Result<(), Failure> {
     }
     if skipped > 0 {
         core::say(&format!(
-            "{skipped} session record(s) from Slack had no usable session_id and were skipped (a session without an id cannot be invalidated)"
+            "{skipped} session record(s) from Slack had no usable session_id or user_id and were skipped (a session without an id cannot be invalidated: `reset <USER>` ends it; a record without a user id names nobody to act on)"
         ));
     }
     if count == 0 {

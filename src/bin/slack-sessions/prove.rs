@@ -29,15 +29,31 @@ pub(crate) fn snapshot_of(
         filter = filter.team(t);
     }
     let mut refs = Vec::new();
-    for s in client.find_sessions(&filter) {
+    let ended = |s: &slack_sessions::ActiveSession| match scope {
+        Scope::All => true,
+        Scope::Mobile => s.is_mobile() != Some(false),
+        Scope::Web => s.is_mobile() != Some(true),
+    };
+    let mut walk = client.find_sessions(&filter);
+    for s in walk.by_ref() {
         let s = s?;
-        let ended = match scope {
-            Scope::All => true,
-            Scope::Mobile => s.is_mobile() != Some(false),
-            Scope::Web => s.is_mobile() != Some(true),
-        };
-        if ended {
+        if ended(&s) {
             refs.push(SessionRef::from(&s));
+        }
+    }
+    // A record listed without a usable session id is something of the user's still
+    // active: watched as session 0 (any such record of the user on that workspace), so
+    // the user is never verified gone while one is listed.
+    let mut id_less: Vec<SessionRef> = walk
+        .without_id()
+        .iter()
+        .filter(|s| ended(s))
+        .map(SessionRef::from)
+        .collect();
+    id_less.dedup();
+    for r in id_less {
+        if !refs.contains(&r) {
+            refs.push(r);
         }
     }
     Ok(refs)
@@ -80,13 +96,20 @@ pub(crate) fn call_verified<R: SlackMethod>(
         Ok(g) => (
             g.still_active
                 .iter()
-                .map(|s| format!("{}/{}/{}", s.user_id, s.team_id, s.session_id))
+                .map(|s| match s.session_id {
+                    0 => format!(
+                        "{}/{}/(a record without a session id)",
+                        s.user_id, s.team_id
+                    ),
+                    id => format!("{}/{}/{id}", s.user_id, s.team_id),
+                })
                 .collect::<Vec<_>>(),
             None,
         ),
         Err(e) => (Vec::new(), Some(e)),
     };
     let verified = unseen.is_none() && check_error.is_none() && still.is_empty();
+
     let why = match (&unseen, check_error) {
         (Some(unseen), _) => unseen.clone(),
         (None, Some(e)) => format!("the check failed: {}", core::describe(e)),
