@@ -154,7 +154,7 @@ impl<T: Transport> Client<T> {
     pub fn reset_many<I, S>(&self, user_ids: I, options: BulkOptions) -> ResetMany<'_, T>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
         ResetMany::new(self, user_ids, options)
     }
@@ -258,12 +258,12 @@ impl<'a, T: Transport> ResetMany<'a, T> {
     pub(crate) fn new<I, S>(client: &'a Client<T>, user_ids: I, options: BulkOptions) -> Self
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
         let mut seen = HashSet::new();
         let queue = user_ids
             .into_iter()
-            .map(Into::into)
+            .map(|s| s.as_ref().to_owned())
             .filter(|id: &String| seen.insert(id.clone()))
             .collect();
         ResetMany {

@@ -887,6 +887,13 @@ impl Settings {
             base_headers(user_agent).map_err(|reason| Error::Config(ConfigError::new(reason)))?;
         // The builder refuses an unusable token at once; `with_transport` defers it to send.
         let auth = match self.credentials {
+            Credentials::Fixed(token) if token.secret().starts_with("xoxe-") => {
+                return Err(Error::Config(ConfigError::new(
+                    "the token starts with `xoxe-`: that is a refresh token, which no method \
+                     takes; give the access token (xoxp-…, or xoxe.xoxp-… when rotating, with \
+                     the refresh token in RotatingToken::new)",
+                )));
+            }
             Credentials::Fixed(token) => Auth::Fixed {
                 headers: Ok(with_bearer(base, &token)
                     .map_err(|reason| Error::Config(ConfigError::new(reason)))?),

@@ -125,6 +125,13 @@ impl RotatingToken {
             "the client id",
             Token::from(self.client_id.as_str()).check(),
         )?;
+        if self.access_token.secret().starts_with("xoxe-") {
+            return Err(
+                "the access token starts with `xoxe-`: that is a refresh token (access \
+                 tokens start with `xoxe.xoxp-`); were the two swapped?"
+                    .into(),
+            );
+        }
         if self.refresh_token.secret().starts_with("xoxe.") {
             return Err(
                 "the refresh token starts with `xoxe.`: that is an access token \

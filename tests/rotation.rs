@@ -550,3 +550,45 @@ fn a_refused_renewal_has_slacks_code_for_triage() {
     assert_eq!(e.code(), Some(&ErrorCode::InvalidRefreshToken));
     assert_eq!(e.code().map(ErrorCode::class), Some(ErrorClass::Fatal));
 }
+
+/// A refresh token (`xoxe-…`) given as the access token is refused when the client is
+/// built, fixed or rotating, with a Config error that says what it is (never the token).
+#[test]
+fn a_refresh_token_as_the_access_token_is_refused_at_build() {
+    let fixed = Client::builder("xoxe-1-REFRESH-abcdef123456")
+        .build()
+        .unwrap_err();
+    assert!(matches!(fixed, Error::Config(_)), "{fixed:?}");
+    assert!(fixed.to_string().contains("refresh token"), "{fixed}");
+    assert!(!fixed.to_string().contains("abcdef123456"), "{fixed}");
+    let swapped = RotatingToken::new(
+        "xoxe-1-REFRESH-abcdef123456",
+        "xoxe-1-OTHER-0987654321",
+        CLIENT_ID,
+        CLIENT_SECRET,
+    );
+    let rotating = Client::builder(swapped)
+        .on_renewal(|_pair| Ok::<(), std::io::Error>(()))
+        .build()
+        .unwrap_err();
+    assert!(matches!(rotating, Error::Config(_)), "{rotating:?}");
+    assert!(rotating.to_string().contains("swapped"), "{rotating}");
+    assert!(!rotating.to_string().contains("abcdef123456"), "{rotating}");
+}
+
+/// The issue's own call: a slice of `&str` (also for `reset_many`, `reset_verified`).
+#[test]
+#[allow(clippy::needless_borrows_for_generic_args)] // the borrowed slice is the point
+fn resolve_users_reset_many_and_reset_verified_take_a_slice_of_str() {
+    use slack_sessions::{FakeTransport, VerifyOptions};
+    let fake = FakeTransport::new();
+    let client = Client::builder("xoxp-test-slices")
+        .transport(fake.clone())
+        .build()
+        .unwrap();
+    assert_eq!(client.resolve_users(&["W1", "W2"]).unwrap(), ["W1", "W2"]);
+    fake.push_json(200, r#"{"ok":true}"#);
+    let outcomes: Vec<ResetOutcome> = client.reset_many(&["W1"], BulkOptions::new()).collect();
+    assert_eq!(outcomes.len(), 1);
+    let _run = client.reset_verified(&["W1"], VerifyOptions::new());
+}

@@ -315,11 +315,11 @@ impl<T: Transport> Client<T> {
     pub fn reset_verified<I, S>(&self, user_ids: I, options: VerifyOptions) -> ResetVerified<'_, T>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
         let mut run = ResetVerified::new(self, options, Phase::Snapshot, None);
         for id in user_ids {
-            run.add(id.into());
+            run.add(id.as_ref().to_owned());
         }
         run
     }

@@ -62,17 +62,21 @@ impl<T: Transport> Client<T> {
     ///
     /// let fake = FakeTransport::new();
     /// fake.push_json(200, r#"{"ok":true,"user":{"id":"W2","profile":{"email":"alice@example.com"}}}"#);
-    /// let client = Client::with_transport("xoxp-test", fake);
+    /// let client = Client::with_transport("xoxp-test", fake.clone());
     /// let ids = client.resolve_users(["W1", "alice@example.com"])?;
     /// assert_eq!(ids, ["W1", "W2"]);
+    /// // A slice of `&str`, a `Vec<String>`, anything that iterates string-likes:
+    /// fake.push_json(200, r#"{"ok":true,"user":{"id":"W2","profile":{"email":"alice@example.com"}}}"#);
+    /// assert_eq!(client.resolve_users(&["alice@example.com"])?, ["W2"]);
+    /// assert_eq!(client.resolve_users(&vec!["W3".to_owned()])?, ["W3"]);
     /// # Ok::<(), slack_sessions::Error>(())
     /// ```
     pub fn resolve_users<I, S>(&self, inputs: I) -> Result<Vec<String>, Error>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
-        let inputs: Vec<String> = inputs.into_iter().map(Into::into).collect();
+        let inputs: Vec<String> = inputs.into_iter().map(|s| s.as_ref().to_owned()).collect();
         let emails: Vec<&String> = inputs.iter().filter(|i| is_email(i)).collect();
         if emails.is_empty() {
             return Ok(inputs);
