@@ -109,7 +109,10 @@ pub(crate) fn call_verified<R: SlackMethod>(
         Err(e) => (Vec::new(), Some(e)),
     };
     let verified = unseen.is_none() && check_error.is_none() && still.is_empty();
-
+    let mut done = format!("ok: {}", describe_ok());
+    if let Some(id) = request_id {
+        done.push_str(&format!(" [request id {id}]"));
+    }
     let why = match (&unseen, check_error) {
         (Some(unseen), _) => unseen.clone(),
         (None, Some(e)) => format!("the check failed: {}", core::describe(e)),
@@ -140,12 +143,10 @@ pub(crate) fn call_verified<R: SlackMethod>(
             .field("watched", watched.len())
             .field("still_active", &still)
             .fields(fields)
-            .print()?;
+            .print()
+            .map_err(|f| f.and_done(&done))?;
     } else {
-        let mut line = format!("ok: {}", describe_ok());
-        if let Some(id) = request_id {
-            line.push_str(&format!(" [request id {id}]"));
-        }
+        let mut line = done.clone();
         if verified {
             line.push_str(&format!(
                 "; verified: {} session(s) gone from the session list",
@@ -156,7 +157,7 @@ pub(crate) fn call_verified<R: SlackMethod>(
         } else {
             line.push_str("; NOT verified");
         }
-        core::print(&line)?;
+        core::print(&line).map_err(|f| f.and_done(&done))?;
     }
     if verified {
         Ok(())

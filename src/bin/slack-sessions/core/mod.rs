@@ -70,6 +70,16 @@ impl Failure {
         Failure::new(exit::OUTPUT, message)
     }
 
+    /// An output failure after a write Slack accepted: the message says what was done
+    /// (`done`, e.g. "ok: reset ... [request id ...]"), so exit 3 never hides the write.
+    pub(crate) fn and_done(mut self, done: &str) -> Self {
+        self.message = format!(
+            "{}; the call itself was made and answered {done}",
+            self.message
+        );
+        self
+    }
+
     /// The same failure under another `--json` error code.
     pub(crate) fn with_error(mut self, code: &str) -> Self {
         code.clone_into(&mut self.error);
@@ -430,7 +440,11 @@ pub(crate) fn call_with<R: SlackMethod>(
     match client.send_with_meta(request) {
         Ok(answer) => {
             print_warnings(answer.meta.warnings());
-            if global.json {
+            let mut done = format!("ok: {}", describe_ok());
+            if let Some(id) = answer.meta.request_id() {
+                done.push_str(&format!(" [request id {id}]"));
+            }
+            let printed = if global.json {
                 json::Object::ok()
                     .field("method", R::NAME)
                     .field("request_id", answer.meta.request_id())
@@ -439,12 +453,10 @@ pub(crate) fn call_with<R: SlackMethod>(
                     .fields(fields)
                     .print()
             } else {
-                let mut line = format!("ok: {}", describe_ok());
-                if let Some(id) = answer.meta.request_id() {
-                    line.push_str(&format!(" [request id {id}]"));
-                }
-                print(&line)
-            }
+                print(&done)
+            };
+            // The write happened even when its result cannot be printed: say so.
+            printed.map_err(|f| f.and_done(&done))
         }
         Err(error) => {
             if global.json {
