@@ -226,6 +226,23 @@ fn completes_everything(shell: &str, complete: &Complete) {
         got.contains("reset") && got.contains("reset-many"),
         "{shell}: {got:?}"
     );
+    // Values, not files (the working directory holds files a file completion would offer).
+    let values = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let got = complete("slack-sessions find --ip-from ");
+    assert_eq!(
+        got,
+        values(&["created", "recent", "any"]),
+        "{shell}: --ip-from"
+    );
+    let got = complete("slack-sessions completions ");
+    assert!(
+        ["bash", "zsh", "fish"].iter().all(|s| got.contains(*s))
+            && got.iter().all(|s| {
+                s.starts_with('-')
+                    || ["bash", "zsh", "fish", "elvish", "powershell"].contains(&s.as_str())
+            }),
+        "{shell}: completions <TAB> offered {got:?}"
+    );
 }
 
 #[test]

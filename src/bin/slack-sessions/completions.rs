@@ -27,8 +27,25 @@ fn script(shell: Shell) -> String {
     let script = String::from_utf8_lossy(&script).trim_end().to_owned();
     match shell {
         Shell::Bash => fix_bash_labels(&script),
+        Shell::Fish => add_fish_shells(script),
         _ => script,
     }
+}
+
+/// clap_complete's fish script completes no positional argument, so `completions
+/// <TAB>` offered files: name the shells (no files) for that argument.
+fn add_fish_shells(mut script: String) -> String {
+    use clap::ValueEnum;
+    let shells: Vec<String> = Shell::value_variants()
+        .iter()
+        .filter_map(|s| s.to_possible_value().map(|v| v.get_name().to_owned()))
+        .collect();
+    let using = format!("__fish_{}_using_subcommand", BIN.replace('-', "_"));
+    script.push_str(&format!(
+        "\ncomplete -c {BIN} -n \"{using} completions\" -f -a \"{}\"",
+        shells.join(" ")
+    ));
+    script
 }
 
 const BIN: &str = "slack-sessions";

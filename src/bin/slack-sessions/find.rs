@@ -56,7 +56,7 @@ pub(crate) struct FindArgs {
     not_ip: Vec<IpRange>,
     /// Which address --ip and --not-ip look at: where the session was created, where it
     /// was last used (its created address if Slack lists no recent use), or either.
-    #[arg(long, value_name = "WHICH", default_value = "any", value_parser = parse_ip_from)]
+    #[arg(long, value_name = "WHICH", default_value = "any", value_parser = ip_from_parser())]
     ip_from: IpFrom,
     /// Only sessions whose OS contains this text (ignoring case).
     #[arg(long, value_name = "TEXT", value_parser = parse_text)]
@@ -167,8 +167,11 @@ fn parse_text(text: &str) -> Result<String, String> {
     }
 }
 
-fn parse_ip_from(text: &str) -> Result<IpFrom, String> {
-    text.parse::<IpFrom>().map_err(|e| e.reason().to_owned())
+/// `--ip-from`'s values, named to clap so that completion scripts offer them.
+fn ip_from_parser() -> impl clap::builder::TypedValueParser<Value = IpFrom> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["created", "recent", "any"])
+        .try_map(|text| text.parse::<IpFrom>().map_err(|e| e.reason().to_owned()))
 }
 
 fn parse_version(text: &str) -> Result<ClientVersion, String> {
