@@ -218,7 +218,7 @@ fn bad_filters_are_refused_before_any_call() {
         ),
         (
             vec!["find", "--ip-from", "latest"],
-            "none of created, recent, any",
+            "possible values: created, recent, any",
         ),
         (
             vec!["find", "--client-older-than", "new"],
