@@ -716,3 +716,59 @@ fn a_refused_renewal_names_oauth_v2_access_in_json() {
     assert_eq!(slack.resets("W1"), 0);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A first pair that cannot be right is refused before FILE is created (it used to be
+/// saved, then refused on every run without naming FILE); a FILE holding a bad pair is
+/// named, with how to recover.
+#[test]
+fn a_bad_first_pair_never_reaches_the_file_and_a_bad_file_is_named() {
+    let slack = server(1, Duration::from_secs(30));
+    let (access, refresh) = first_pair(&slack);
+    let dir = temp_dir("bad-first");
+    let file = dir.join("pair.json");
+    let file_arg = file.to_str().unwrap();
+    for (token, refresh_var, words) in [
+        (refresh.as_str(), access.as_str(), "swapped"),
+        (
+            access.as_str(),
+            "hello",
+            "SLACK_REFRESH_TOKEN is not a refresh token",
+        ),
+        (
+            "hello",
+            refresh.as_str(),
+            "SLACK_TOKEN is not a Slack token",
+        ),
+    ] {
+        let (code, _, stderr) = run(
+            &slack,
+            &[("SLACK_TOKEN", token), ("SLACK_REFRESH_TOKEN", refresh_var)],
+            &["--token-file", file_arg, "reset", "W1"],
+        );
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(words), "{words:?}: {stderr}");
+        assert!(stderr.contains("was not created"), "{stderr}");
+        assert!(!file.exists(), "{stderr}");
+    }
+    for (content, words) in [
+        (
+            r#"{"access_token":"","refresh_token":"","expires_at":null}"#,
+            "its access_token is empty",
+        ),
+        (
+            r#"{"refresh_token":"xoxe-1-x","expires_at":null}"#,
+            "missing field `access_token`",
+        ),
+    ] {
+        std::fs::write(&file, content).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (code, _, stderr) = run(&slack, &[], &["--token-file", file_arg, "reset", "W1"]);
+        assert_eq!(code, 2, "{stderr}");
+        for w in [words, file_arg, "remove it"] {
+            assert!(stderr.contains(w), "{w:?}: {stderr}");
+        }
+        assert!(!stderr.contains("set SLACK_TOKEN"), "{stderr}");
+    }
+    assert!(slack.server.received().is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -42,6 +42,34 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// What is wrong with `token` as a refresh token, if anything (never the token itself).
+fn refresh_problem(token: &str) -> Option<&'static str> {
+    if token.trim().is_empty() {
+        Some("is empty")
+    } else if token.chars().any(|c| c.is_whitespace() || c.is_control()) || !token.is_ascii() {
+        Some("contains whitespace or other characters a token never has (a pasted newline?)")
+    } else if token.starts_with("xoxe.") {
+        Some("is an access token (xoxe.xoxp-...), not a refresh token: were the two swapped?")
+    } else if !token.starts_with("xoxe-") {
+        Some("is not a refresh token (those start with xoxe-)")
+    } else {
+        None
+    }
+}
+
+/// What is wrong with `token` as a rotating access token, if anything.
+fn access_problem(token: &str) -> Option<&'static str> {
+    if token.trim().is_empty() {
+        Some("is empty")
+    } else if token.starts_with("xoxe-") {
+        Some("is a refresh token (xoxe-), not an access token: were the two swapped?")
+    } else if !token.trim().starts_with("xox") {
+        Some("is not a Slack token (a rotating user token starts with xoxe.xoxp-)")
+    } else {
+        None
+    }
+}
+
 /// The rotating token `global` and the environment ask for, if any.
 pub(crate) fn from_env(global: &Global) -> Result<Option<Rotating>, Failure> {
     let refresh = var(REFRESH_VAR);
@@ -85,13 +113,34 @@ pub(crate) fn from_env(global: &Global) -> Result<Option<Rotating>, Failure> {
             let text = fs::read_to_string(&file)
                 .map_err(|e| Failure::usage(format!("could not read token file {shown}: {e}")))?;
             let stored: Stored = serde_json::from_str(&text).map_err(|e| {
+                // Only a missing field is named: other messages may quote a value.
+                let missing = e.to_string();
+                let what = match missing.split(" at line").next() {
+                    Some(m) if m.starts_with("missing field") => format!("{m}, "),
+                    _ => String::new(),
+                };
                 Failure::usage(format!(
                     "token file {shown} is not a token pair written by slack-sessions \
-                     (line {}, column {})",
+                     ({what}line {}, column {}); fix it, or remove it and start again with \
+                     the pair in SLACK_TOKEN and {REFRESH_VAR}",
                     e.line(),
                     e.column()
                 ))
             })?;
+            let recover = format!(
+                "fix it, or remove it and start again with the pair in SLACK_TOKEN and \
+                 {REFRESH_VAR}"
+            );
+            if let Some(why) = access_problem(&stored.access_token) {
+                return Err(Failure::usage(format!(
+                    "token file {shown}: its access_token {why}; {recover}"
+                )));
+            }
+            if let Some(why) = refresh_problem(&stored.refresh_token) {
+                return Err(Failure::usage(format!(
+                    "token file {shown}: its refresh_token {why}; {recover}"
+                )));
+            }
             if refresh.is_some() || global.token.is_some() {
                 say(&format!(
                     "using the token pair in {shown}; SLACK_TOKEN and {REFRESH_VAR} are read \
@@ -113,6 +162,18 @@ pub(crate) fn from_env(global: &Global) -> Result<Option<Rotating>, Failure> {
                      SLACK_TOKEN (xoxe.xoxp-...) and {REFRESH_VAR} (xoxe-...)"
                 )));
             };
+            // Checked before FILE is created: a bad pair in FILE would be read back
+            // (and refused) on every run.
+            if let Some(why) = access_problem(&access) {
+                return Err(Failure::usage(format!(
+                    "SLACK_TOKEN {why}; token file {shown} was not created"
+                )));
+            }
+            if let Some(why) = refresh_problem(&refresh) {
+                return Err(Failure::usage(format!(
+                    "{REFRESH_VAR} {why}; token file {shown} was not created"
+                )));
+            }
             super::check_kind(&access)?;
             write(
                 &file,
