@@ -248,6 +248,17 @@ impl<T: Transport> Client<T> {
                 .send(request.clone())
                 .map_err(Error::Transport)
                 .and_then(|response| {
+                    // Any token the answer carries is a secret from now on, whatever shape
+                    // the rest has: learn it before any error is built from the answer.
+                    let value = serde_json::from_slice::<serde_json::Value>(response.body()).ok();
+                    if let Some(value) = &value {
+                        learn_tokens(value, secrets, 0);
+                    }
+                    let answered_ok = value
+                        .as_ref()
+                        .and_then(|v| v.get("ok"))
+                        .and_then(serde_json::Value::as_bool)
+                        == Some(true);
                     if response.status().is_success() {
                         if let Ok(answer) = serde_json::from_slice::<RefreshAnswer>(response.body())
                         {
@@ -269,8 +280,22 @@ impl<T: Transport> Client<T> {
                             }
                         }
                     }
+                    if answered_ok && response.status().is_success() {
+                        // Slack rotated the pair: the refresh token sent is spent.
+                        return Err(Error::Renewal(RenewalError::new(
+                            RenewalErrorKind::Failed,
+                            None,
+                            "oauth.v2.access answered ok but the new token pair could not be \
+                             read (unexpected shape); the refresh token may be spent"
+                                .into(),
+                            None,
+                        )));
+                    }
                     match decode::<RefreshRequest<'static>>(&response, Some(&secrets.scrubber())) {
-                        Err(e) => Err(e),
+                        Err(mut e) => {
+                            e.withhold_body();
+                            Err(e)
+                        }
                         Ok(_) => Err(Error::Renewal(RenewalError::new(
                             RenewalErrorKind::Failed,
                             None,
@@ -469,6 +494,34 @@ impl<T: Transport> Client<T> {
             Auth::Fixed { secrets, .. } => decode::<R>(response, Some(&secrets.scrubber())),
             Auth::Rotating(rotation) => decode::<R>(response, Some(&rotation.secrets.scrubber())),
         }
+    }
+}
+
+/// Adds every string under an `access_token` or `refresh_token` key of `value`, at any
+/// depth (bounded), to `secrets`.
+fn learn_tokens(value: &serde_json::Value, secrets: &Secrets, depth: u32) {
+    if depth > 8 {
+        return;
+    }
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match v {
+                    serde_json::Value::String(s)
+                        if key == "access_token" || key == "refresh_token" =>
+                    {
+                        secrets.add(s)
+                    }
+                    _ => learn_tokens(v, secrets, depth + 1),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                learn_tokens(v, secrets, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -142,8 +142,14 @@ fn fmt_location(l: &Option<String>) -> String {
     }
 }
 
+/// The `body_snippet` of an answer whose body is never shown (a renewal answer carries
+/// tokens).
+pub(crate) const BODY_WITHHELD: &str = "\0(withheld)";
+
 fn fmt_snippet(s: &str) -> String {
-    if s.is_empty() {
+    if s == BODY_WITHHELD {
+        "; body not shown (it may carry tokens)".to_owned()
+    } else if s.is_empty() {
         "; empty body".to_owned()
     } else {
         format!("; body starts {s:?}")
@@ -208,6 +214,13 @@ impl Error {
                 "could not decode the answer to {method} (HTTP {status}) as {target}: {reason}"
             ),
             other => other.to_string(),
+        }
+    }
+
+    /// Drops the body snippet of an `Http` or `Decode` error (renewal answers carry tokens).
+    pub(crate) fn withhold_body(&mut self) {
+        if let Error::Http { body_snippet, .. } | Error::Decode { body_snippet, .. } = self {
+            *body_snippet = BODY_WITHHELD.to_owned();
         }
     }
 

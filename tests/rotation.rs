@@ -592,3 +592,51 @@ fn resolve_users_reset_many_and_reset_verified_take_a_slice_of_str() {
     assert_eq!(outcomes.len(), 1);
     let _run = client.reset_verified(&["W1"], VerifyOptions::new());
 }
+
+/// An `ok` renewal answer of an unexpected shape (here `expires_in` as a string or a
+/// float) carries the new pair: no error built from it shows any 8-character piece of
+/// either new token, and the message says the refresh token may be spent.
+#[test]
+fn an_odd_ok_renewal_answer_never_shows_the_new_pair() {
+    use slack_sessions::{FakeTransport, RetryPolicy};
+    let new_access = "xoxe.xoxp-1-NEWACCESSabcdefghijklmnopqrstuvwxyz0123456789";
+    let new_refresh = "xoxe-1-NEWREFRESHzyxwvutsrqponmlkjihgfedcba9876543210";
+    for expires in [r#""43200""#, "43200.0"] {
+        for body in [
+            format!(
+                r#"{{"ok":true,"access_token":"{new_access}","refresh_token":"{new_refresh}","expires_in":{expires}}}"#
+            ),
+            format!(
+                r#"{{"ok":true,"authed_user":{{"access_token":"{new_access}","refresh_token":"{new_refresh}","expires_in":{expires}}}}}"#
+            ),
+        ] {
+            let fake = FakeTransport::new();
+            fake.push_json(200, &body);
+            let token = RotatingToken::new("xoxe.xoxp-1-a", "xoxe-1-r", "123.456", "app-secret")
+                .expires_at(SystemTime::now() - Duration::from_secs(1));
+            let client = Client::builder(token)
+                .on_renewal(|_pair| Ok::<(), std::io::Error>(()))
+                .retry(RetryPolicy::default().max_retries(0))
+                .transport(fake)
+                .build()
+                .unwrap();
+            let e = client.send(&ResetRequest::new("W1")).unwrap_err();
+            let mut text = format!("{e}\n{e:?}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text.push_str(&format!("\n{s}"));
+                source = s.source();
+            }
+            for secret in [new_access, new_refresh] {
+                for w in secret.as_bytes().windows(8) {
+                    let w = std::str::from_utf8(w).unwrap();
+                    assert!(!text.contains(w), "{w:?} of a new token shown: {text}");
+                }
+            }
+            assert!(text.contains("could not be read"), "{text}");
+            assert!(text.contains("may be spent"), "{text}");
+            assert!(!text.contains("still works"), "{text}");
+            assert!(!text.contains("was kept"), "{text}");
+        }
+    }
+}
