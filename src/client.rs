@@ -1313,14 +1313,12 @@ pub(crate) fn decode<R: SlackMethod>(
             None,
             meta,
         )),
-        Some(false) => match env.error.value.take() {
-            Some(code) => Err(api_error::<R>(code, env, meta, &answer)),
-            None => Err(decode_error(
-                "the answer says \"ok\": false but gives no \"error\" code",
-                None,
-                meta,
-            )),
-        },
+        // A missing or `null` "error" is the same answer as `"error": ""`: a refusal
+        // without a code (an `Error::Api` whose code is empty), not an unreadable answer.
+        Some(false) => {
+            let code = env.error.value.take().unwrap_or(Cow::Borrowed(""));
+            Err(api_error::<R>(code, env, meta, &answer))
+        }
         Some(true) => match serde_json::from_slice::<R::Response>(body) {
             Ok(response) => Ok(WithMeta { response, meta }),
             Err(e) => Err(decode_error(

@@ -201,6 +201,11 @@ fn every_failure_of_a_call_has_its_code() {
             Reply::json(200, r#"{"ok":false,"error":""}"#),
             "no_error_code",
         ),
+        (Reply::json(200, r#"{"ok":false}"#), "no_error_code"),
+        (
+            Reply::json(200, r#"{"ok":false,"error":null}"#),
+            "no_error_code",
+        ),
     ];
     for (reply, want) in cases {
         slack.misbehave(reply);

@@ -90,7 +90,6 @@ fn bad_answers_are_typed_errors() {
     for (body, reason) in [
         (r#"{"ok":tr"#, "not valid JSON"),
         ("", "empty"),
-        (r#"{"ok":false}"#, "no \"error\" code"),
         ("[true]", "not a Slack JSON object"),
         (r#"{"warning":"x"}"#, "no \"ok\" field"),
     ] {
@@ -101,6 +100,17 @@ fn bad_answers_are_typed_errors() {
             err.request_id().is_some_and(|id| id.starts_with("req-")),
             "{err:?}"
         );
+    }
+    // No code, a null code and an empty one are one answer: a refusal without a code.
+    for body in [
+        r#"{"ok":false}"#,
+        r#"{"ok":false,"error":null}"#,
+        r#"{"ok":false,"error":""}"#,
+    ] {
+        match bad_answer(Reply::json(200, body)) {
+            Error::Api(e) => assert_eq!(e.code().as_str(), "", "{body}"),
+            other => panic!("{body}: {other:?}"),
+        }
     }
     match bad_answer(Reply::json(500, r#"{"ok":false,"error":"fatal_error"}"#)) {
         Error::Api(e) => {
