@@ -46,10 +46,11 @@ impl GetSettingsRequest {
 #[non_exhaustive]
 pub struct GetSettingsResponse {
     /// One entry per user with settings of their own.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::methods::null_as_default")]
     pub session_settings: Vec<SessionSettings>,
-    /// The users who have no settings of their own (the org's defaults apply).
-    #[serde(default)]
+    /// The users who have no settings of their own (the org's defaults apply); a
+    /// `null` reads as none.
+    #[serde(default, deserialize_with = "crate::methods::null_as_default")]
     pub no_settings_applied: Vec<String>,
 }
 
@@ -94,5 +95,14 @@ mod tests {
             serde_json::from_str(r#"{"ok":true,"session_settings":[{"user_id":"W1"}]}"#).unwrap();
         assert_eq!(a.session_settings[0].duration, None);
         assert!(a.no_settings_applied.is_empty());
+        // Optional lists sent as null never fail the whole answer.
+        let a: GetSettingsResponse = serde_json::from_str(
+            r#"{"ok":true,"session_settings":[{"user_id":"W1"}],"no_settings_applied":null}"#,
+        )
+        .unwrap();
+        assert!(a.no_settings_applied.is_empty());
+        let a: GetSettingsResponse =
+            serde_json::from_str(r#"{"ok":true,"session_settings":null}"#).unwrap();
+        assert!(a.session_settings.is_empty());
     }
 }

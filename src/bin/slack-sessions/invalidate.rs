@@ -24,7 +24,7 @@ pub(crate) struct InvalidateArgs {
     #[arg(long = "team", value_name = "TEAM_ID")]
     team_id: Option<String>,
     /// The session's id (an integer, from `slack-sessions list`).
-    #[arg(long = "session", value_name = "SESSION_ID", required = true, value_parser = parse_session_id)]
+    #[arg(long = "session", value_name = "SESSION_ID", required = true, allow_hyphen_values = true, value_parser = parse_session_id)]
     session_id: u64,
     /// Prove it: list the user's sessions (on --team, or every workspace they are in)
     /// until the session is gone or --verify-deadline passes; exit 1 if it is still active.

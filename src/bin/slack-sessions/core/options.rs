@@ -23,6 +23,7 @@ pub(crate) struct Global {
         long,
         global = true,
         env = "SLACK_TOKEN_FILE",
+        hide_env_values = true,
         value_name = "FILE",
         verbatim_doc_comment
     )]

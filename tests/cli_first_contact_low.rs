@@ -1,0 +1,35 @@
+//! Small first-contact fixes, through the binary: a negative `--session` gets the
+//! session-id parser's words, and help never shows an environment variable's value.
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+        .args(args)
+        .env_remove("SLACK_TOKEN")
+        .env_remove("SLACK_TOKEN_FILE")
+        .env("SLACK_API_URL", "http://127.0.0.1:9/api/")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_negative_session_id_is_explained() {
+    let (code, _, stderr) = run(&["invalidate", "--user", "W1", "--session", "-5"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("\"-5\" is not a session id"), "{stderr}");
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+}
+
+#[test]
+fn help_shows_no_env_value() {
+    let (code, stdout, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("[env: SLACK_TOKEN_FILE]"), "{stdout}");
+    assert!(!stdout.contains("SLACK_TOKEN_FILE="), "{stdout}");
+}
