@@ -33,3 +33,18 @@ fn help_shows_no_env_value() {
     assert!(stdout.contains("[env: SLACK_TOKEN_FILE]"), "{stdout}");
     assert!(!stdout.contains("SLACK_TOKEN_FILE="), "{stdout}");
 }
+
+#[test]
+fn a_zero_rate_and_a_proxy_that_is_no_url_are_refused_before_any_call() {
+    let (code, _, stderr) = run(&["reset-many", "--rate", "0", "--yes", "-"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("at least 1"), "{stderr}");
+    let (code, _, stderr) = run(&["--proxy", "notaurl", "reset", "W1"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("\"notaurl\" is not a proxy URL"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["--proxy", "http://127.0.0.1:9", "--dry-run", "reset", "W1"]);
+    assert_eq!(code, 0, "a proxy URL is accepted: {stderr}");
+}

@@ -51,7 +51,7 @@ pub(crate) struct Global {
 
     /// Send through this HTTP proxy (http://host:port; HTTPS is tunnelled with CONNECT).
     /// A loopback API URL never goes through a proxy.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_proxy)]
     pub(crate) proxy: Option<String>,
 
     /// Use the proxy named by ALL_PROXY / HTTPS_PROXY / HTTP_PROXY (and NO_PROXY).
@@ -95,4 +95,24 @@ fn parse_retries(text: &str) -> Result<u32, String> {
         ));
     }
     Ok(n)
+}
+
+/// `--proxy`: a URL with a scheme ureq speaks and a host, refused before any call.
+fn parse_proxy(text: &str) -> Result<String, String> {
+    let schemes = ["http", "https", "socks4", "socks4a", "socks5", "socks5h"];
+    let uri: http::Uri = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a proxy URL: write it as http://host:port"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some(scheme), Some(host))
+            if schemes.contains(&scheme.to_ascii_lowercase().as_str()) && !host.is_empty() =>
+        {
+            Ok(text.trim().to_owned())
+        }
+        _ => Err(format!(
+            "{text:?} is not a proxy URL: write it as http://host:port (schemes: {})",
+            schemes.join(", ")
+        )),
+    }
 }

@@ -86,7 +86,7 @@ pub(crate) struct ResetManyArgs {
     #[arg(long, value_name = "REPORT")]
     skip_done: Option<PathBuf>,
     /// Start at most N calls a minute (when the token's rate budget is shared).
-    #[arg(long, value_name = "N", conflicts_with = "bulk")]
+    #[arg(long, value_name = "N", conflicts_with = "bulk", value_parser = parse_rate)]
     rate: Option<u32>,
     /// Stop when Slack has not answered anything for this long (default 120).
     #[arg(long, value_name = "SECONDS", value_parser = core::parse_seconds, conflicts_with = "bulk")]
@@ -250,4 +250,13 @@ fn drive(
         tally.prove_gone(client, &run, watch, options, report.as_mut())?;
     }
     tally.finish(&run, report.as_ref())
+}
+
+/// `--rate`: at least one call a minute (0 would never start a call).
+fn parse_rate(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err("0 calls a minute would never start a call: give at least 1 (leave --rate out for no limit of our own)".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a number of calls a minute (a whole number, at least 1)")),
+    }
 }
