@@ -421,7 +421,7 @@ fn reset_many_reports_one_json_line_per_user() {
     let first = stdout.lines().next().unwrap();
     assert!(
         first.starts_with(
-            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":null,"error":null,"request_id":"req-"#
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":null,"request_id":"req-"#
         ),
         "{first}"
     );
@@ -699,7 +699,7 @@ fn skip_done_respects_the_scope_of_what_was_done() {
     let old = write_temp(
         "scope-old.jsonl",
         "{\"user_id\":\"W1\",\"ok\":true,\"error\":null,\"request_id\":\"r\",\"attempts\":1}\n\
-         {\"user_id\":\"W2\",\"ok\":true,\"scope\":\"all\",\"method\":\"admin.users.session.reset\"}\n",
+         {\"user_id\":\"W2\",\"ok\":true,\"scope\":\"all\",\"method\":\"admin.users.session.reset\",\"request_id\":\"r2\"}\n",
     );
     let (code, out, stderr) = run(
         &slack,

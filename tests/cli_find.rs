@@ -307,7 +307,7 @@ fn invalidate_ends_exactly_the_matches_reports_each_and_proves_it() {
     std::fs::write(
         &report,
         concat!(
-            r#"{"user_id":"W2","team_id":"T1","session_id":202,"ok":true,"scope":"session","method":"admin.users.session.invalidate","verified":false,"error":null,"request_id":"req-0","attempts":1}"#,
+            r#"{"user_id":"W2","team_id":"T1","session_id":202,"ok":true,"scope":"session","method":"admin.users.session.invalidate","verified":false,"request_id":"req-0","attempts":1}"#,
             "\n",
             // Its check: gone then (the list has it again, as a list may lag).
             r#"{"user_id":"W2","ok":true,"scope":"session","method":"admin.users.session.list","verifies":"admin.users.session.invalidate","verified":true,"team_id":"T1","session_id":202}"#,
@@ -402,7 +402,7 @@ fn reset_logs_out_the_users_holding_matches_through_reset_manys_engine() {
     std::fs::write(
         &report,
         concat!(
-            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":false,"error":null,"request_id":"req-1","attempts":1}"#,
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":null,"request_id":"req-1","attempts":1}"#,
             "\n"
         ),
     )
@@ -1106,7 +1106,7 @@ fn a_resumed_invalidate_run_verifies_the_writes_it_inherits() {
     let report = temp("killed-report.jsonl", "");
     let line = |team: &str, id: u64| {
         format!(
-            r#"{{"user_id":"W2","team_id":"{team}","session_id":{id},"ok":true,"scope":"session","method":"admin.users.session.invalidate","verified":null,"error":null,"request_id":"req-0","attempts":1}}"#
+            r#"{{"user_id":"W2","team_id":"{team}","session_id":{id},"ok":true,"scope":"session","method":"admin.users.session.invalidate","verified":null,"request_id":"req-0","attempts":1}}"#
         ) + "\n"
     };
     std::fs::write(&report, line("T2", 201) + &line("T1", 202)).unwrap();

@@ -46,7 +46,7 @@ fn ids(dir: &Path, ids: &[&str]) -> String {
     p.to_str().unwrap().to_owned()
 }
 
-const DONE_W1: &str = r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":false,"error":null,"request_id":"req-1","attempts":1}"#;
+const DONE_W1: &str = r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":null,"request_id":"req-1","attempts":1}"#;
 
 #[test]
 fn a_torn_last_line_that_splits_a_character_is_torn_and_every_later_run_goes_on() {
@@ -188,7 +188,7 @@ fn lines_that_contradict_themselves_are_not_trusted_and_named() {
     let text = [
         r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":false,"error":"user_not_found","request_id":"req-1","attempts":1}"#,
         r#"{"user_id":"W2","ok":false,"ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":false,"error":null,"request_id":"req-2","attempts":1}"#,
-        r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":true,"error":null,"request_id":null,"attempts":1}"#,
+        r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":true,"request_id":null,"attempts":1}"#,
         &DONE_W1.replace("W1", "W4"),
     ]
     .join("\n")
@@ -209,7 +209,7 @@ fn lines_that_contradict_themselves_are_not_trusted_and_named() {
     for (line, why) in [
         ("line 1 of", "with an \"error\""),
         ("line 2 of", "give a key twice"),
-        ("line 3 of", "verified bulk reset without a request id"),
+        ("line 3 of", "without a request id"),
     ] {
         assert!(
             stderr.lines().any(|l| l.contains(line) && l.contains(why)),
@@ -222,4 +222,45 @@ fn lines_that_contradict_themselves_are_not_trusted_and_named() {
         .collect();
     assert_eq!(resets, [1, 1, 1, 0], "only W4's line is trusted as done");
     let _ = std::fs::remove_dir_all(&d);
+}
+
+/// Issue 15 item 11: a line trusted as done carries a request id, a check that did not
+/// fail, and no `error` key; the others are named by line and their users done again.
+#[test]
+fn forged_or_contradictory_lines_are_done_again_and_named() {
+    let slack = FakeSlack::start(4);
+    let d = dir("forged");
+    let report = d.join("report.jsonl");
+    let lines = [
+        // No request id, though "verified": true.
+        r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":true}"#,
+        // The check failed.
+        r#"{"user_id":"W2","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":false,"detail":"sessions still listed","request_id":"req-2"}"#,
+        // ok with an error key, even empty.
+        r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":null,"error":"","request_id":"req-3"}"#,
+        DONE_W1.replace("W1", "W4").as_str(),
+    ]
+    .join("\n")
+        + "\n";
+    std::fs::write(&report, lines).unwrap();
+    let list = ids(&d, &["W1", "W2", "W3", "W4"]);
+    let (code, _, stderr) = run(
+        &slack.api_url(),
+        &[
+            "reset-many",
+            "--yes",
+            "--report",
+            report.to_str().unwrap(),
+            &list,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        ["W1", "W2", "W3", "W4"].map(|u| slack.resets(u)),
+        [1, 1, 1, 0],
+        "{stderr}"
+    );
+    for named in ["line 1 of", "line 2 of", "line 3 of"] {
+        assert!(stderr.contains(named), "{named}: {stderr}");
+    }
 }

@@ -870,11 +870,13 @@ fn invalidate(
             "method": InvalidateRequest::NAME,
             // Nothing is checked yet: the check after the writes has lines of its own.
             "verified": null,
-            "error": error.map(json::error_code),
             "request_id": request_id,
             "attempts": attempts,
         });
         if let Some(e) = error {
+            // Only a failed line has an `error` key: on an ok line it reads back as a
+            // contradiction.
+            line["error"] = json::error_code(e).into();
             line["message"] = core::describe(e).into();
         }
         if let Some(why) = &gave_up {

@@ -35,7 +35,9 @@ pub(crate) struct Line<'a> {
     /// Whether the session list showed the user's sessions gone afterwards; `None`
     /// (`null`) when nothing was checked (a run without `--bulk`).
     pub(crate) verified: Option<bool>,
-    /// The error code (Slack's, or a local one), when not ok.
+    /// The error code (Slack's, or a local one), when not ok; absent on an ok line
+    /// (an ok line with an `error` key, even `null`, is read back as a contradiction).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<String>,
     /// What went wrong, in words, when not ok.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,9 +99,10 @@ pub(crate) enum Distrust {
     OkAndError,
     /// A `how` that contradicts its `method` (a bulk job named as a single reset, …).
     HowAndMethod,
-    /// A bulk line (a resetBulk job, or a snapshot that named no session) that claims
-    /// `"verified": true` but names no request id.
+    /// An ok line that names no request id: nothing shows Slack answered it.
     VerifiedWithoutRequest,
+    /// A line whose check failed (`"verified": false`): not done, whatever its `ok`.
+    CheckFailed,
 }
 
 impl Distrust {
@@ -112,17 +115,19 @@ impl Distrust {
             }
             Distrust::HowAndMethod => "name a \"how\" that contradicts their \"method\"",
             Distrust::VerifiedWithoutRequest => {
-                "claim a verified bulk reset without a request id (or no session at the snapshot without one)"
+                "say \"ok\": true without a request id (nothing shows Slack answered)"
             }
+            Distrust::CheckFailed => "say \"verified\": false (the check after the write failed)",
         }
     }
 
-    const ALL: [Distrust; 5] = [
+    const ALL: [Distrust; 6] = [
         Distrust::Unsaid,
         Distrust::DuplicateKey,
         Distrust::OkAndError,
         Distrust::HowAndMethod,
         Distrust::VerifiedWithoutRequest,
+        Distrust::CheckFailed,
     ];
 }
 
@@ -136,7 +141,9 @@ struct ReadLine {
     method: Option<String>,
     how: Option<String>,
     verified: Option<bool>,
-    error: Option<String>,
+    /// `None`: no `error` key; `Some(None)`: `"error": null`.
+    #[serde(default, deserialize_with = "present")]
+    error: Option<Option<String>>,
     request_id: Option<String>,
     /// `find --invalidate` lines: the session invalidated.
     session_id: Option<u64>,
@@ -144,6 +151,11 @@ struct ReadLine {
     team_id: Option<String>,
     /// `find`'s check lines: the write they verify (any value: only its presence counts).
     verifies: Option<serde_json::Value>,
+}
+
+/// A key that is there, even as `null`: `Some(None)`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// What an earlier report says.
@@ -218,12 +230,22 @@ impl Earlier {
                 earlier.unreadable.push(number);
                 continue;
             };
-            let has_error = v.error.as_deref().is_some_and(|e| !e.is_empty());
+            // Not ok needs an error code; ok needs no `error` key at all (not even
+            // `""` or `null`): either contradiction is not trusted.
+            let has_error = match &v.error {
+                None => false,
+                Some(e) => ok || e.as_deref().is_some_and(|e| !e.is_empty()),
+            };
+            let has_request = v.request_id.as_deref().is_some_and(|r| !r.is_empty());
             match (v.method.as_deref(), v.scope.as_deref(), v.session_id) {
                 (Some(INVALIDATE_METHOD), Some("session"), Some(id)) => {
                     earlier.report_lines += 1;
                     if ok == has_error {
                         earlier.untrusted.push((number, Distrust::OkAndError));
+                    } else if ok && !has_request {
+                        earlier
+                            .untrusted
+                            .push((number, Distrust::VerifiedWithoutRequest));
                     } else if ok {
                         earlier.sessions_done.insert((user.to_owned(), id));
                         if let Some(team) = v.team_id.as_deref().filter(|t| !t.is_empty()) {
@@ -261,7 +283,6 @@ impl Earlier {
             };
             earlier.report_lines += 1;
             let verified = v.verified == Some(true);
-            let has_request = v.request_id.as_deref().is_some_and(|r| !r.is_empty());
             let distrust = if ok == has_error {
                 Some(Distrust::OkAndError)
             } else if matches!(
@@ -274,8 +295,10 @@ impl Earlier {
                     .is_some_and(|h| h != "bulk" && h != "single" && h != "no_session")
             {
                 Some(Distrust::HowAndMethod)
-            } else if method != METHOD && ok && verified && !has_request {
+            } else if ok && !has_request {
                 Some(Distrust::VerifiedWithoutRequest)
+            } else if ok && v.verified == Some(false) && method == METHOD {
+                Some(Distrust::CheckFailed)
             } else {
                 None
             };
@@ -651,12 +674,12 @@ mod tests {
     #[test]
     fn only_lines_that_say_what_was_done_are_trusted() {
         let text = concat!(
-            r#"{"user_id":"W1","ok":true,"scope":"web","method":"admin.users.session.reset","error":null}"#,
+            r#"{"user_id":"W1","ok":true,"scope":"web","method":"admin.users.session.reset","request_id":"r1"}"#,
             "\n",
-            r#"{"user_id":"W2","ok":true,"error":null}"#,
+            r#"{"user_id":"W2","ok":true,"request_id":"r2"}"#,
             "\n",
             "not json\n",
-            r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.reset"}"#,
+            r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.reset","request_id":"r3"}"#,
             "\n",
             r#"{"user_id":"W4","ok":true,"sco"#,
         );
@@ -697,9 +720,9 @@ mod tests {
     #[test]
     fn a_snapshot_that_named_no_session_is_evidence_only_with_its_request_id() {
         let text = concat!(
-            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.list","how":"no_session","verified":true,"error":null,"request_id":"r1"}"#,
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.list","how":"no_session","verified":true,"request_id":"r1"}"#,
             "\n",
-            r#"{"user_id":"W2","ok":true,"scope":"all","method":"admin.users.session.list","how":"no_session","verified":true,"error":null,"request_id":null}"#,
+            r#"{"user_id":"W2","ok":true,"scope":"all","method":"admin.users.session.list","how":"no_session","verified":true,"request_id":null}"#,
             "\n",
             r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.list","how":"bulk","verified":true,"request_id":"r3"}"#,
             "\n",
@@ -707,7 +730,7 @@ mod tests {
             "\n",
             r#"{"user_id":"W5","ok":true,"scope":"all","method":"admin.users.session.resetBulk","how":"bulk","verified":true}"#,
             "\n",
-            r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.list","how":"no_session","verified":false,"error":null,"request_id":"r6"}"#,
+            r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.list","how":"no_session","verified":false,"request_id":"r6"}"#,
             "\n",
         );
         let e = Earlier::parse(text.as_bytes());
@@ -740,7 +763,7 @@ mod tests {
             "\n",
             r#"{"user_id":"W5","ok":false,"scope":"all","method":"admin.users.session.reset"}"#,
             "\n",
-            r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","error":null,"request_id":"r"}"#,
+            r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","request_id":"r"}"#,
             "\n",
         );
         let e = Earlier::parse(text.as_bytes());
@@ -762,10 +785,50 @@ mod tests {
         assert_eq!(line_numbers(&[7]), "line 7");
     }
 
+    /// Issue 15 item 11: forged or contradictory lines are not taken as done.
+    #[test]
+    fn done_needs_a_request_id_a_check_not_failed_and_no_error_key() {
+        let text = concat!(
+            // (a) a single reset, verified, without a request id.
+            r#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":true}"#,
+            "\n",
+            // (b) a plain reset whose check failed.
+            r#"{"user_id":"W2","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":false,"detail":"sessions still listed","request_id":"r2"}"#,
+            "\n",
+            // (c) ok with an error key, empty or null.
+            r#"{"user_id":"W3","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":null,"error":"","request_id":"r3"}"#,
+            "\n",
+            r#"{"user_id":"W4","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":null,"error":null,"request_id":"r4"}"#,
+            "\n",
+            // an invalidate line without a request id.
+            r#"{"user_id":"W5","team_id":"T1","session_id":5,"ok":true,"scope":"session","method":"admin.users.session.invalidate","verified":null,"request_id":null}"#,
+            "\n",
+            // Honest: a plain reset not checked, with its request id.
+            r#"{"user_id":"W6","ok":true,"scope":"all","method":"admin.users.session.reset","how":"single","verified":null,"request_id":"r6"}"#,
+            "\n",
+        );
+        let e = Earlier::parse(text.as_bytes());
+        assert_eq!(
+            e.untrusted,
+            [
+                (1, Distrust::VerifiedWithoutRequest),
+                (2, Distrust::CheckFailed),
+                (3, Distrust::OkAndError),
+                (4, Distrust::OkAndError),
+                (5, Distrust::VerifiedWithoutRequest),
+            ]
+        );
+        for user in ["W1", "W2", "W3", "W4"] {
+            assert!(!e.covers(user, Scope::All, false), "{user}");
+        }
+        assert!(!e.covers_session("W5", 5));
+        assert!(e.covers("W6", Scope::All, false));
+    }
+
     #[test]
     fn a_torn_last_line_is_torn_whatever_its_bytes() {
         let mut bytes =
-            br#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset"}"#
+            br#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","request_id":"r1"}"#
                 .to_vec();
         bytes.extend_from_slice(b"\n{\"user_id\":\"W\xc3");
         let e = Earlier::parse(&bytes);
