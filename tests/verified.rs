@@ -470,3 +470,34 @@ fn a_whole_org_run_whose_snapshot_fails_writes_nothing_and_names_nobody() {
     assert!(run.org().is_none() || run.org().is_some_and(|o| o.users.is_empty()));
     assert_eq!(slack.calls("admin.users.session.resetBulk"), 0);
 }
+
+/// Issue 15, item 6/7: a phone that reports its os as `Linux` (Android is Linux) with
+/// a phone's hardware is not certainly web: a mobile-only run watches it. On the old
+/// code `Linux` counted as a desktop, W2's kept phone session was left out and W2 came
+/// out "verified ... (1 of the other kind left out)".
+#[test]
+fn a_linux_phone_is_watched_in_a_mobile_only_run() {
+    let slack = FakeSlack::start(3);
+    slack.with(|s| {
+        s.mobile = (1..=3u64).map(|n| n * 100 + 2).collect();
+        s.kept.insert(202);
+        s.details.insert(
+            202,
+            SessionDetail {
+                created: Some(
+                    r#"{"device_hardware":"Samsung SM-S918B","os":"Linux","ip":"10.0.0.9"}"#.into(),
+                ),
+                ..SessionDetail::default()
+            },
+        );
+    });
+    let c = client(&slack);
+    let outcomes = drain_checked(
+        c.reset_verified(users(3), quick().mobile_only(true)),
+        &slack,
+        Scope::Mobile,
+    );
+    let w2 = by_user(&outcomes, "W2");
+    assert!(!w2.verified, "{w2:?}");
+    assert!(by_user(&outcomes, "W3").verified);
+}

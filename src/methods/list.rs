@@ -210,8 +210,10 @@ pub struct ActiveSession {
 impl ActiveSession {
     /// What the device fields prove about the session's kind, for a mobile- or web-only
     /// reset and the check after it: `Some(false)` when it is certainly a web (desktop app
-    /// or browser) session: every operating system named is a desktop one (macOS,
-    /// Windows, Linux) and nothing names a phone; `None` otherwise. A phone's fields
+    /// or browser) session: every device's operating system is exactly a desktop one
+    /// (`Mac OS X`, `OS X`, `macOS`, `Mac OS`, `Windows`), its hardware absent or a desktop
+    /// form, and nothing names a phone; `None` otherwise (`Linux` included: Android is
+    /// Linux). A phone's fields
     /// (`Android`, `Pixel 8`, `iOS`) fit the mobile app and a phone's browser alike, so
     /// free text never proves a session mobile: `Some(true)` is never answered. This is
     /// how [`Client::reset_verified`](crate::Client::reset_verified) decides which
@@ -223,9 +225,10 @@ impl ActiveSession {
     /// let page: ListResponse = serde_json::from_str(r#"{"active_sessions":[
     ///     {"user_id":"W1","team_id":"T1","session_id":1,"created":{"os":"Android","device_hardware":"Pixel 8"}},
     ///     {"user_id":"W1","team_id":"T1","session_id":2,"created":{"os":"Windows"}},
-    ///     {"user_id":"W1","team_id":"T1","session_id":3}]}"#).unwrap();
+    ///     {"user_id":"W1","team_id":"T1","session_id":3},
+    ///     {"user_id":"W1","team_id":"T1","session_id":4,"created":{"os":"Linux","device_hardware":"Samsung SM-S918B"}}]}"#).unwrap();
     /// let kinds: Vec<_> = page.active_sessions.iter().map(ActiveSession::is_mobile).collect();
-    /// assert_eq!(kinds, [None, Some(false), None]);
+    /// assert_eq!(kinds, [None, Some(false), None, None]);
     /// ```
     pub fn is_mobile(&self) -> Option<bool> {
         crate::org::certainly_web(self).then_some(false)

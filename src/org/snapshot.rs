@@ -14,38 +14,59 @@ use super::{Phase, ResetVerified, Scope, UserState};
 /// What the device fields of a session prove about its kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Kind {
-    /// A desktop operating system (macOS, Windows, Linux) and nothing that looks like a
-    /// phone: the desktop app or a browser, a web session for `web_only`.
+    /// Every device names exactly a desktop operating system Slack reports (`Mac OS X`,
+    /// `OS X`, `macOS`, `Mac OS`, `Windows`) and a hardware field that is absent or in a
+    /// known desktop form: the desktop app or a browser, a web session.
     CertainlyWeb,
     /// Anything else: a phone's fields (`Android`, `Pixel 8`, `iOS`) fit the mobile app
-    /// and a phone's browser alike, and missing or unknown fields prove nothing. What the
-    /// fields said, for the report.
+    /// and a phone's browser alike; `Linux` is also what an Android phone may report;
+    /// missing or unknown fields prove nothing. What the fields said, for the report.
     Unproven(String),
 }
 
-const PHONE_WORDS: [&str; 10] = [
-    "ios", "ipados", "iphone", "ipad", "android", "pixel", "phone", "mobile", "tablet", "galaxy",
+/// The operating systems that prove a desktop, compared whole (case aside). `Linux` is
+/// not one: Android is Linux, and a phone reporting `Linux` was once left out of a
+/// mobile-only reset.
+const DESKTOP_SYSTEMS: [&str; 5] = ["mac os x", "os x", "macos", "mac os", "windows"];
+/// A hardware field proves nothing against a desktop only when absent or in one of these
+/// desktop forms (and naming no phone).
+const DESKTOP_HARDWARE: [&str; 9] = [
+    "macbook",
+    "imac",
+    "mac mini",
+    "mac pro",
+    "mac studio",
+    "intel",
+    "amd",
+    "desktop",
+    "x86",
 ];
-const DESKTOP_SYSTEMS: [&str; 5] = ["mac os", "macos", "os x", "windows", "linux"];
+const PHONE_WORDS: [&str; 13] = [
+    "ios", "ipados", "iphone", "ipad", "android", "pixel", "phone", "mobile", "tablet", "galaxy",
+    "samsung", "sm-", "arm",
+];
 
-/// A session's kind, as far as its device fields prove it: certainly web only when every
-/// operating system named is a desktop one and no field names a phone. Free text can
+/// A session's kind, as far as its device fields prove it: certainly web only under a
+/// strict allow-list (every device's operating system exactly a desktop one, every
+/// hardware field absent or a desktop form, no field naming a phone). Free text can
 /// mislead (a phone's browser reports the phone), so it never proves a session mobile.
 pub(super) fn kind_of(s: &ActiveSession) -> Kind {
     let devices: Vec<&DeviceInfo> = [&s.recent, &s.created].into_iter().flatten().collect();
     let lower = |f: &Option<String>| f.as_deref().unwrap_or("").trim().to_ascii_lowercase();
-    let mut systems = 0;
-    let mut all_desktop = true;
-    let mut phone = false;
-    for d in &devices {
-        let (os, hw) = (lower(&d.os), lower(&d.device_hardware));
-        phone |= PHONE_WORDS.iter().any(|w| os.contains(w) || hw.contains(w));
-        if !os.is_empty() {
-            systems += 1;
-            all_desktop &= DESKTOP_SYSTEMS.iter().any(|w| os.contains(w));
-        }
-    }
-    if systems > 0 && all_desktop && !phone {
+    // A device object with neither field (only an IP) says nothing either way.
+    let named: Vec<(String, String)> = devices
+        .iter()
+        .map(|d| (lower(&d.os), lower(&d.device_hardware)))
+        .filter(|(os, hw)| !os.is_empty() || !hw.is_empty())
+        .collect();
+    let certain = !named.is_empty()
+        && named.iter().all(|(os, hw)| {
+            let phone = PHONE_WORDS.iter().any(|w| os.contains(w) || hw.contains(w));
+            !phone
+                && DESKTOP_SYSTEMS.contains(&os.as_str())
+                && (hw.is_empty() || DESKTOP_HARDWARE.iter().any(|w| hw.contains(w)))
+        });
+    if certain {
         return Kind::CertainlyWeb;
     }
     let said: Vec<String> = devices
