@@ -264,3 +264,35 @@ fn forged_or_contradictory_lines_are_done_again_and_named() {
         assert!(stderr.contains(named), "{named}: {stderr}");
     }
 }
+
+/// Issue 15 item 13: a symlink planted as `FILE.lock` is never followed nor deleted.
+#[test]
+fn a_symlink_planted_as_the_lock_note_is_neither_followed_nor_deleted() {
+    let slack = FakeSlack::start(2);
+    let d = dir("symlink-note");
+    let victim = d.join("victim.conf");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let report = d.join("new.jsonl");
+    let note = d.join("new.jsonl.lock");
+    std::os::unix::fs::symlink(&victim, &note).unwrap();
+    let list = ids(&d, &["W1", "W2"]);
+    let (code, _, stderr) = run(
+        &slack.api_url(),
+        &[
+            "reset-many",
+            "--yes",
+            "--report",
+            report.to_str().unwrap(),
+            &list,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(
+        std::fs::symlink_metadata(&note).is_ok_and(|m| m.file_type().is_symlink()),
+        "the link was deleted"
+    );
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!((slack.resets("W1"), slack.resets("W2")), (1, 1));
+    let _ = std::fs::remove_dir_all(&d);
+}

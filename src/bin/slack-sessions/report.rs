@@ -552,8 +552,10 @@ impl Drop for ReportFile {
         // The lock goes with the file; the note saying who held it goes too, if it is
         // still ours.
         if let Some(holder) = &self.holder {
-            let ours = std::fs::read_to_string(holder)
-                .is_ok_and(|t| t.starts_with(&format!("pid {} ", std::process::id())));
+            // Never a link (one planted after the note was written): only our own note.
+            let ours = std::fs::symlink_metadata(holder).is_ok_and(|m| m.is_file())
+                && std::fs::read_to_string(holder)
+                    .is_ok_and(|t| t.starts_with(&format!("pid {} ", std::process::id())));
             if ours {
                 let _ = std::fs::remove_file(holder);
             }
@@ -584,7 +586,7 @@ fn lock(file: &File, path: &Path) -> Result<Option<PathBuf>, Failure> {
             );
             // Best effort: without the note the lock still holds; only the message of a
             // second run is poorer.
-            Ok(std::fs::write(&note, text).is_ok().then_some(note))
+            Ok(write_note(&note, &text).then_some(note))
         }
         Err(std::fs::TryLockError::WouldBlock) => Err(in_use(path)),
         Err(std::fs::TryLockError::Error(e)) => {
@@ -597,11 +599,50 @@ fn lock(file: &File, path: &Path) -> Result<Option<PathBuf>, Failure> {
     }
 }
 
+/// Whether `path` is a symbolic link (not followed).
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Writes `FILE.lock` without ever following a link planted there: a symlink is left
+/// alone (warned about, no note); the text goes to a new file (`create_new`: never an
+/// existing file or a link's target) renamed over the note (a rename replaces the name,
+/// never writes through it).
+fn write_note(note: &Path, text: &str) -> bool {
+    if is_symlink(note) {
+        core::say(&format!(
+            "warning: {} is a symbolic link; it is left alone and no lock note is written",
+            note.display()
+        ));
+        return false;
+    }
+    let mut temp = note.as_os_str().to_owned();
+    temp.push(format!(".{}.tmp", std::process::id()));
+    let temp = PathBuf::from(temp);
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    if written.is_err() {
+        if !is_symlink(&temp) {
+            let _ = std::fs::remove_file(&temp);
+        }
+        return false;
+    }
+    if is_symlink(note) || std::fs::rename(&temp, note).is_err() {
+        let _ = std::fs::remove_file(&temp);
+        return false;
+    }
+    true
+}
+
 /// The report is locked by another run: who holds it, from `FILE.lock`.
 fn in_use(path: &Path) -> Failure {
     let note = holder_path(path);
-    let who = std::fs::read_to_string(&note)
-        .ok()
+    let who = (!is_symlink(&note))
+        .then(|| std::fs::read_to_string(&note).ok())
+        .flatten()
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| format!("{} not written yet", note.display()));
