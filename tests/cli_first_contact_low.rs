@@ -1,6 +1,8 @@
 //! Small first-contact fixes, through the binary: a negative `--session` gets the
 //! session-id parser's words, and help never shows an environment variable's value.
 
+mod support;
+
 use std::process::Command;
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -47,4 +49,37 @@ fn a_zero_rate_and_a_proxy_that_is_no_url_are_refused_before_any_call() {
     );
     let (code, _, stderr) = run(&["--proxy", "http://127.0.0.1:9", "--dry-run", "reset", "W1"]);
     assert_eq!(code, 0, "a proxy URL is accepted: {stderr}");
+}
+
+#[test]
+fn an_api_url_without_api_path_is_hinted_once() {
+    let slack = support::slack::FakeSlack::start(1);
+    let base = slack.api_url();
+    let base = base.trim_end_matches('/').trim_end_matches("/api");
+    for json in [true, false] {
+        let mut args = vec!["--retries", "0", "--api-url", base, "reset", "W1"];
+        if json {
+            args.insert(0, "--json");
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+            .args(&args)
+            .env("SLACK_TOKEN", support::slack::TOKEN)
+            .env_remove("SLACK_TOKEN_FILE")
+            .env_remove("SLACK_API_URL")
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hints = all.matches("has no /api/ path").count();
+        assert!(hints >= 1, "{all}");
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            for line in text.lines() {
+                assert!(line.matches("has no /api/ path").count() <= 1, "{line}");
+            }
+        }
+    }
 }

@@ -312,6 +312,7 @@ pub(crate) fn add_hints(failure: &mut Failure, global: &Global) {
     if failure.error == json::code::HTTP_ERROR
         && failure.message.contains("HTTP 404")
         && no_api_path
+        && !failure.message.contains("has no /api/ path")
     {
         failure.message.push_str(&format!(
             "; --api-url {} has no /api/ path: Slack's methods live under it (e.g. {})",
