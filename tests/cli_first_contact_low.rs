@@ -83,3 +83,33 @@ fn an_api_url_without_api_path_is_hinted_once() {
         }
     }
 }
+
+#[test]
+fn a_decode_error_names_the_slack_method_not_a_rust_type() {
+    let slack = support::slack::FakeSlack::start(1);
+    for json in [true, false] {
+        slack.misbehave(support::Reply::json(
+            200,
+            r#"{"ok":true,"session_settings":[{"user_id":7}]}"#,
+        ));
+        let mut args = vec!["--retries", "0", "settings", "get", "W1"];
+        if json {
+            args.insert(0, "--json");
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_slack-sessions"))
+            .args(&args)
+            .env("SLACK_TOKEN", support::slack::TOKEN)
+            .env("SLACK_API_URL", slack.api_url())
+            .env_remove("SLACK_TOKEN_FILE")
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{all}");
+        assert!(all.contains("admin.users.session.getSettings"), "{all}");
+        assert!(!all.contains("slack_sessions::"), "{all}");
+    }
+}

@@ -115,6 +115,10 @@ impl From<Error> for Failure {
 /// The error, its sources, Slack's further messages, the request id, the attempts.
 pub(crate) fn describe(error: &Error) -> String {
     let mut text = error.to_string();
+    if let Error::Decode { target, .. } = error {
+        // A person knows the Slack method (named already), not our Rust type.
+        text = text.replacen(&format!(" as {target}"), "", 1);
+    }
     let mut source = error.source();
     while let Some(s) = source {
         let part = s.to_string();
