@@ -20,8 +20,8 @@ use crate::reset_many::{self, Progress, ResetManyArgs};
 /// device, client version; then, if asked, end them and prove they are gone.
 ///
 /// The cheapest calls are chosen. --user with --team: one filtered
-/// admin.users.session.list call. --user alone: admin.users.list (Tier 4, 100 users a
-/// call) until the user turns up, then one filtered call per workspace the user is in.
+/// admin.users.session.list call. --user alone: the org walk below, kept to the user
+/// (every workspace is searched: the user record's workspaces can omit one).
 /// Anything else: one walk of admin.users.session.list without filters (Tier 2, 1,000
 /// sessions a call: 100 calls, about 5 minutes, for 100,000 sessions), since Slack
 /// filters by user only together with a workspace. Scope admin.users:read.

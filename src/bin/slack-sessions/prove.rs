@@ -5,8 +5,10 @@ use slack_sessions::{Client, GoneOptions, SessionFilter, SessionRef, SlackMethod
 
 use crate::core::{self, json, Failure, Global, Scope};
 
-/// The user's sessions now (on `team`, or on every workspace they are in): what a write
-/// is then proven against. Read calls only.
+/// The user's sessions now (on `team`, or on every workspace of the org: without `team`
+/// this is the org walk, one call per 1,000 sessions of the org, since the user record's
+/// workspaces can omit one where the user holds sessions): what a write is then proven
+/// against. Read calls only.
 pub(crate) fn snapshot(
     client: &Client<UreqTransport>,
     user_id: &str,
