@@ -296,3 +296,43 @@ fn a_symlink_planted_as_the_lock_note_is_neither_followed_nor_deleted() {
     assert_eq!((slack.resets("W1"), slack.resets("W2")), (1, 1));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Issue 15 item 12: `--skip-done FILE` is refused while another run holds FILE.
+#[test]
+fn skip_done_refuses_a_report_another_run_holds() {
+    let slack = FakeSlack::start(2);
+    let d = dir("skip-done-held");
+    let report = d.join("c.jsonl");
+    std::fs::write(&report, format!("{DONE_W1}\n")).unwrap();
+    // Run A: holds the report's lock, as `--report c.jsonl` does.
+    let held = std::fs::File::open(&report).unwrap();
+    held.lock().unwrap();
+    let list = ids(&d, &["W1", "W2"]);
+    let (code, _, stderr) = run(
+        &slack.api_url(),
+        &[
+            "reset-many",
+            "--yes",
+            "--skip-done",
+            report.to_str().unwrap(),
+            &list,
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("in use by another run"), "{stderr}");
+    assert_eq!((slack.resets("W1"), slack.resets("W2")), (0, 0));
+    drop(held);
+    let (code, _, stderr) = run(
+        &slack.api_url(),
+        &[
+            "reset-many",
+            "--yes",
+            "--skip-done",
+            report.to_str().unwrap(),
+            &list,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!((slack.resets("W1"), slack.resets("W2")), (0, 1));
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -471,12 +471,18 @@ fn read_bounded(file: &mut File, path: &Path) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-/// Reads an earlier report given to `--skip-done`: it must be a regular file, exist and
-/// hold report lines.
+/// Reads an earlier report given to `--skip-done`: it must be a regular file, exist,
+/// hold report lines and not be in use by another run (its lock).
 pub(crate) fn read(path: &Path) -> Result<Earlier, Failure> {
     must_be_a_file(path)?;
     let mut file = File::open(path)
         .map_err(|e| Failure::usage(format!("cannot read the report {}: {e}", path.display())))?;
+    // A report another run is writing is not done yet: what it shows done now says
+    // nothing of the users it is about to reset, so both runs would reset them. Refused,
+    // as a second `--report` run is; the lock is held while reading.
+    if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock_shared() {
+        return Err(in_use(path));
+    }
     let bytes = read_bounded(&mut file, path)?;
     let earlier = Earlier::parse(&bytes);
     if earlier.report_lines == 0 {
