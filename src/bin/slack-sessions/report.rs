@@ -191,10 +191,12 @@ impl Earlier {
         if body.is_empty() {
             return earlier;
         }
-        let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
-        for (i, raw) in lines.iter().enumerate() {
+        // One line at a time, never a list of them: a report of 256 MiB of blank lines
+        // made a list of 16-byte slices per line (GBs).
+        let mut lines = body.split(|&b| b == b'\n').enumerate().peekable();
+        while let Some((i, raw)) = lines.next() {
             let number = i + 1;
-            let last = number == lines.len();
+            let last = lines.peek().is_none();
             let Some(line) = std::str::from_utf8(raw).ok().map(str::trim) else {
                 if last && !complete {
                     earlier.torn = Some(torn_user(&String::from_utf8_lossy(raw)));
@@ -870,6 +872,29 @@ mod tests {
         }
         assert!(!e.covers_session("W5", 5));
         assert!(e.covers("W6", Scope::All, false));
+    }
+
+    /// Peak memory of this process (VmHWM), in KiB.
+    fn peak_kib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    /// Issue 15 (LOW): blank lines cost no memory per line.
+    #[test]
+    fn blank_lines_are_not_kept() {
+        let mut bytes = vec![b'\n'; 32 << 20];
+        bytes.extend_from_slice(
+            br#"{"user_id":"W1","ok":true,"scope":"all","method":"admin.users.session.reset","request_id":"r1"}"#,
+        );
+        bytes.push(b'\n');
+        let before = peak_kib();
+        let e = Earlier::parse(&bytes);
+        let grew = peak_kib() - before;
+        assert!(e.covers("W1", Scope::All, false));
+        // A list of the 32 Mi lines would be 512 MiB; the input itself is 32 MiB.
+        assert!(grew < 128 << 10, "peak grew by {grew} KiB");
     }
 
     #[test]
