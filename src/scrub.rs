@@ -16,8 +16,10 @@
 //! How: every window of 8 characters of every secret is a 64-bit key (the 8 bytes
 //! themselves), kept sorted with a 65,536-bit filter in front. The answer is read as it
 //! is, and again with its JSON escapes decoded (when it holds a `\`), its percent
-//! escapes decoded (when it holds a `%`), and both (when it holds both): at most four
-//! passes, each rolling the last 8 characters into a key: one shift, one filter probe a
+//! escapes decoded (when it holds a `%`), and both (when it holds both); the same again
+//! skipping characters a terminal does not show (when it may hold one); and the text its
+//! escapes decode to, read the same way (escapes that spell escapes, up to 3 deep): a
+//! constant number of passes, each rolling the last 8 characters into a key: one shift, one filter probe a
 //! character, and a binary search on the rare probe that hits. Time is linear in the
 //! answer, whatever it holds: a malformed escape (`\u00zz`, a lone `\`, a `%` without two
 //! hex digits) is read as the characters it is, never as the end of the scan. Every run
@@ -47,6 +49,12 @@ const REDACTED: &[u8] = b"[redacted]";
 const POSSIBLE: u8 = 1;
 const BACKSLASH: u8 = 2;
 const PERCENT: u8 = 4;
+/// A byte that is, or starts, a character a terminal does not show (C0 controls, DEL,
+/// and the UTF-8 lead bytes of C1, U+00AD, U+200B.., U+2060.., U+FEFF).
+const INVISIBLE: u8 = 8;
+
+/// How many times the decoding passes are applied to their own output (`\u0025`, `\\u00`).
+const MAX_DEPTH: u32 = 3;
 
 /// Bits of the filter in front of each window table.
 const FILTER_BITS: u32 = 16;
@@ -200,6 +208,9 @@ impl Scrubber {
         }
         class[usize::from(b'\\')] |= BACKSLASH;
         class[usize::from(b'%')] |= PERCENT;
+        for b in (0..0x20).chain([0x7F, 0xC2, 0xE2, 0xEF]) {
+            class[b] |= INVISIBLE;
+        }
         let shortest = tables.iter().map(|t| t.len).min().unwrap_or(usize::MAX);
         Scrubber {
             secrets,
@@ -214,19 +225,7 @@ impl Scrubber {
         if text.len() < self.shortest {
             return Cow::Borrowed(text);
         }
-        let mut spans = Vec::new();
-        let (json, percent) = self.scan_raw(text, &mut spans);
-        for (decode, needed) in [
-            (Decode::JSON, json),
-            (Decode::PERCENT, percent),
-            (Decode::BOTH, json && percent),
-        ] {
-            if needed {
-                let mut more = Vec::new();
-                self.scan(text, decode, &mut more);
-                spans = merge(spans, more);
-            }
-        }
+        let spans = self.spans(text, 1);
         if spans.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -239,6 +238,70 @@ impl Scrubber {
         }
         out.extend_from_slice(&text[at..]);
         Cow::Owned(out)
+    }
+
+    /// The spans of `text` that are traces of a secret: read raw, with its escapes
+    /// decoded, skipping invisible characters (when it holds any), and, up to
+    /// [`MAX_DEPTH`], the same again on the text its escapes decode to. A constant number
+    /// of linear passes.
+    fn spans(&self, text: &[u8], depth: u32) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        let seen = self.scan_raw(text, &mut spans);
+        let json = seen & BACKSLASH != 0;
+        let percent = seen & PERCENT != 0;
+        // Invisible characters may be written raw or as escapes.
+        let invisible = seen & INVISIBLE != 0 || json || percent;
+        for (decode, needed) in [
+            (Decode::JSON, json),
+            (Decode::PERCENT, percent),
+            (Decode::BOTH, json && percent),
+        ] {
+            if needed {
+                let mut more = Vec::new();
+                self.scan(text, decode, false, &mut more);
+                spans = merge(spans, more);
+            }
+        }
+        if invisible {
+            for (decode, needed) in [
+                (Decode::NONE, true),
+                (Decode::HIDDEN_ONLY, json || percent),
+                (Decode::JSON, json),
+                (Decode::PERCENT, percent),
+                (Decode::BOTH, json && percent),
+            ] {
+                if needed {
+                    let mut more = Vec::new();
+                    self.scan(text, decode, true, &mut more);
+                    spans = merge(spans, more);
+                }
+            }
+        }
+        if depth < MAX_DEPTH && (json || percent) {
+            // Escapes that spell escapes: decode once, and read the result again.
+            let mut decoded = Vec::with_capacity(text.len());
+            let mut starts: Vec<u32> = Vec::with_capacity(text.len());
+            let mut at = 0;
+            while at < text.len() {
+                let (b, len) = unit(text, at, Decode::BOTH);
+                decoded.push(match b {
+                    HIDDEN => 0x7F,
+                    b => b as u8,
+                });
+                starts.push(at as u32);
+                at += len;
+            }
+            if decoded.len() < text.len() && decoded.iter().any(|&b| b == b'\\' || b == b'%') {
+                let inner = self.spans(&decoded, depth + 1);
+                let end = |i: usize| starts.get(i).map_or(text.len(), |&s| s as usize);
+                let more = inner
+                    .into_iter()
+                    .map(|(s, e)| (starts[s] as usize, end(e)))
+                    .collect();
+                spans = merge(spans, more);
+            }
+        }
+        spans
     }
 
     /// A header value with every trace of every secret replaced.
@@ -256,7 +319,7 @@ impl Scrubber {
     /// window tables only after a run of bytes that secrets hold). Also says whether
     /// `text` holds a backslash and a percent sign (whether the decoding passes are
     /// needed).
-    fn scan_raw(&self, text: &[u8], spans: &mut Vec<(usize, usize)>) -> (bool, bool) {
+    fn scan_raw(&self, text: &[u8], spans: &mut Vec<(usize, usize)>) -> u8 {
         let mut key = 0u64;
         let mut run = 0usize;
         let mut seen = 0u8;
@@ -277,25 +340,43 @@ impl Scrubber {
                 }
             }
         }
-        (seen & BACKSLASH != 0, seen & PERCENT != 0)
+        seen
     }
 
     /// Adds to `spans` (sorted, merged) the byte spans of `text` that spell a window of a
     /// secret, reading the escapes `decode` names as the characters they stand for.
-    fn scan(&self, text: &[u8], decode: Decode, spans: &mut Vec<(usize, usize)>) {
+    /// With `skip`, characters a terminal does not show (and ANSI escape sequences) are
+    /// read as if absent.
+    fn scan(&self, text: &[u8], decode: Decode, skip: bool, spans: &mut Vec<(usize, usize)>) {
         let mut key = 0u64;
         // Where each of the last 8 characters began, by character number modulo 8.
         let mut starts = [0usize; MIN_PIECE];
         let mut run = 0usize;
         let mut at = 0;
         while at < text.len() {
-            let (b, len) = unit(text, at, decode);
+            let (b, len) = match unit(text, at, decode) {
+                // Read as the characters it is, but by the pass that skips it.
+                (HIDDEN, _) if !skip => (u16::from(text[at]), 1),
+                unit => unit,
+            };
             let end = at + len;
-            if self.class[usize::from(b)] & POSSIBLE == 0 {
+            if skip {
+                if let Some(past) = invisible(text, b, end, decode) {
+                    at = past;
+                    continue;
+                }
+            }
+            let (b, end) = if decode.hidden_only && len > 1 {
+                (u16::from(text[at]), at + 1)
+            } else {
+                (b, end)
+            };
+            if b > 0xFF || self.class[usize::from(b as u8)] & POSSIBLE == 0 {
                 run = 0;
                 at = end;
                 continue;
             }
+            let b = b as u8;
             key = (key << 8) | u64::from(b);
             starts[run % MIN_PIECE] = at;
             run += 1;
@@ -343,46 +424,133 @@ fn merge(a: Vec<(usize, usize)>, b: Vec<(usize, usize)>) -> Vec<(usize, usize)> 
 struct Decode {
     json: bool,
     percent: bool,
+    hidden_only: bool,
 }
 
 impl Decode {
     const JSON: Decode = Decode {
         json: true,
         percent: false,
+        hidden_only: false,
     };
     const PERCENT: Decode = Decode {
         json: false,
         percent: true,
+        hidden_only: false,
     };
     const BOTH: Decode = Decode {
         json: true,
         percent: true,
+        hidden_only: false,
+    };
+    const NONE: Decode = Decode {
+        json: false,
+        percent: false,
+        hidden_only: false,
+    };
+    /// Both kinds of escape decoded only where they spell a character a terminal does
+    /// not show; every other escape is read as the characters it is.
+    const HIDDEN_ONLY: Decode = Decode {
+        json: true,
+        percent: true,
+        hidden_only: true,
     };
 }
 
-/// The byte that the text at `at` stands for, and how many bytes say it: a JSON escape
+/// Whether the character whose first unit (`b`, decoded, ending at `end`) starts at `at`
+/// is one a terminal does not show, or starts an ANSI escape sequence: where it ends if
+/// so. Looks a bounded number of units ahead.
+fn invisible(text: &[u8], b: u16, end: usize, decode: Decode) -> Option<usize> {
+    let next = |from: usize| (from < text.len()).then(|| unit(text, from, decode));
+    match b {
+        HIDDEN => Some(end),
+        0x1B => match next(end) {
+            // ESC [ parameters and intermediates, then a final byte: skipped whole
+            // (bounded, so that the look-ahead stays constant).
+            Some((0x5B, l)) => {
+                let mut at = end + l;
+                for _ in 0..32 {
+                    match next(at) {
+                        Some((0x20..=0x3F, l)) => at += l,
+                        Some((0x40..=0x7E, l)) => return Some(at + l),
+                        _ => return Some(at),
+                    }
+                }
+                Some(at)
+            }
+            _ => Some(end),
+        },
+        0x00..=0x1F | 0x7F => Some(end),
+        0xC2 => match next(end) {
+            Some((0x80..=0x9F | 0xAD, l)) => Some(end + l),
+            _ => None,
+        },
+        0xE2 => {
+            let (b1, l1) = next(end)?;
+            let (b2, l2) = next(end + l1)?;
+            let hidden = match b1 {
+                0x80 => matches!(b2, 0x8B..=0x8F | 0xA8..=0xAE),
+                0x81 => matches!(b2, 0xA0..=0xA4 | 0xA6..=0xA9),
+                _ => false,
+            };
+            hidden.then_some(end + l1 + l2)
+        }
+        0xEF => {
+            let (b1, l1) = next(end)?;
+            let (b2, l2) = next(end + l1)?;
+            (b1 == 0xBB && b2 == 0xBF).then_some(end + l1 + l2)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a code point a JSON `\uXXXX` escape names is one a terminal does not show.
+fn invisible_code_point(c: u32) -> bool {
+    matches!(c,
+        0x00..=0x1F | 0x7F..=0x9F | 0xAD | 0x200B..=0x200F | 0x2028..=0x202E
+        | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF)
+}
+
+/// The byte (or [`HIDDEN`]) that the text at `at` stands for, and how many bytes say it: a JSON escape
 /// (`\u00XX`, `\/`, `\\`, `\"`), a percent-encoding (`%XX`), each when `decode` says
 /// so, or the byte itself. A malformed escape is the byte it starts with: the scan always
 /// moves on.
-fn unit(text: &[u8], at: usize, decode: Decode) -> (u8, usize) {
+fn unit(text: &[u8], at: usize, decode: Decode) -> (u16, usize) {
     let b = text[at];
     let rest = &text[at..];
     match b {
         b'\\' if decode.json => match rest.get(1) {
-            Some(b'u') if rest.len() >= 6 && &rest[2..4] == b"00" => match hex2(rest[4], rest[5]) {
-                Some(c) => (c, 6),
-                None => (b, 1),
-            },
-            Some(&c @ (b'/' | b'\\' | b'"')) => (c, 2),
-            _ => (b, 1),
+            Some(b'u') if rest.len() >= 6 => {
+                match (hex2(rest[2], rest[3]), hex2(rest[4], rest[5])) {
+                    // U+0080..U+009F and U+00AD are characters here, not UTF-8 bytes.
+                    (Some(0), Some(c)) if invisible_code_point(u32::from(c)) && c >= 0x80 => {
+                        (HIDDEN, 6)
+                    }
+                    (Some(0), Some(c)) => (u16::from(c), 6),
+                    // Any other escape is read as the characters it is: a `\\u` before
+                    // a piece of a secret must not hide 4 of its characters.
+                    (Some(hi), Some(lo))
+                        if invisible_code_point(u32::from(hi) << 8 | u32::from(lo)) =>
+                    {
+                        (HIDDEN, 6)
+                    }
+                    _ => (u16::from(b), 1),
+                }
+            }
+            Some(&c @ (b'/' | b'\\' | b'"')) => (u16::from(c), 2),
+            _ => (u16::from(b), 1),
         },
         b'%' if decode.percent && rest.len() >= 3 => match hex2(rest[1], rest[2]) {
-            Some(c) => (c, 3),
-            None => (b, 1),
+            Some(c) => (u16::from(c), 3),
+            None => (u16::from(b), 1),
         },
-        _ => (b, 1),
+        _ => (u16::from(b), 1),
     }
 }
+
+/// What [`unit`] gives for a `\uXXXX` escape (above U+00FF) of a character a terminal
+/// does not show.
+const HIDDEN: u16 = 0x100;
 
 fn hex2(hi: u8, lo: u8) -> Option<u8> {
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
@@ -524,6 +692,82 @@ mod tests {
             let text = format!("{{\"a\":\"{}\",\"b\":\"{}\"}}", &T[..cut], &T[cut..]);
             let out = scrub(&text);
             assert_eq!(leaks(T, &out), None, "cut {cut}: {out}");
+        }
+    }
+
+    /// Every 4 characters of the token, a filler a terminal does not show.
+    fn interleave(filler: &str) -> String {
+        let mut out = String::new();
+        for (i, c) in T.chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                out.push_str(filler);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    #[test]
+    fn a_token_split_by_invisible_characters_goes() {
+        for filler in [
+            "\u{7f}",
+            "\0",
+            "\u{1b}[0m",
+            "\u{1b}[38;5;1m",
+            "\u{200b}",
+            "\u{ad}",
+            "\u{85}",
+            "\u{2028}",
+            "\u{202e}",
+            "\u{2063}",
+            "\u{2069}",
+            "\u{feff}",
+            "\n",
+            "\t",
+            r"\u007f",
+            r"\u0000",
+            r"\u001b[0m",
+            r"\u200b",
+            r"\u200B",
+            r"\u00ad",
+            r"\ufeff",
+            "%7F",
+            "%00",
+            "%E2%80%8B",
+            "%1B[0m",
+        ] {
+            let text = format!(r#"{{"error":"{}"}}"#, interleave(filler));
+            let out = scrub(&text);
+            assert!(out.contains("[redacted]"), "{filler:?}: {out}");
+            let shown: String = out
+                .replace(filler, "")
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect();
+            assert_eq!(leaks(T, &shown), None, "{filler:?}: {out}");
+        }
+        // Honest text with such characters stays as it is.
+        let honest = "W1\u{7f}W2\u{200b}session 12345678\u{1b}[0m";
+        assert_eq!(scrub(honest), honest);
+    }
+
+    #[test]
+    fn escapes_that_spell_escapes_are_decoded_too() {
+        let percent_in_json: String = T
+            .chars()
+            .map(|c| format!(r"\u0025{:02X}", c as u32))
+            .collect();
+        let json_in_json: String = T
+            .chars()
+            .map(|c| format!(r"\\u00{:02x}", c as u32))
+            .collect();
+        let json_in_percent: String = T
+            .chars()
+            .map(|c| format!("%5Cu00{:02x}", c as u32))
+            .collect();
+        for text in [percent_in_json, json_in_json, json_in_percent] {
+            let out = scrub(&format!(r#"{{"e":"{text}"}}"#));
+            assert_eq!(out, r#"{"e":"[redacted]"}"#, "{text}");
         }
     }
 

@@ -35,6 +35,7 @@ const SECRETS: [&str; 4] = [TOKEN, ACCESS, REFRESH, CLIENT_SECRET];
 
 /// Every run of 8 characters of any of the secrets.
 fn leaks(text: &str) -> Option<&'static str> {
+    let text = unfill(text);
     SECRETS.iter().find_map(|secret| {
         (0..=secret.len() - 8)
             .map(|i| &secret[i..i + 8])
@@ -98,6 +99,44 @@ enum Spelling {
     /// Only the `-` escaped, as some encoders do.
     DashEscaped,
     Percent,
+    /// Every 4 characters, one of [`FILLERS`] (characters a terminal does not show).
+    Filled(usize),
+}
+
+/// Characters a terminal does not show, as JSON carries them: DEL, NUL, an ANSI reset,
+/// a zero-width space (escaped and raw), a soft hyphen.
+const FILLERS: [&str; 6] = [
+    r"\u007f",
+    r"\u0000",
+    r"\u001b[0m",
+    r"\u200b",
+    "\u{200b}",
+    r"\u00ad",
+];
+
+/// `text` without any filler, in any of the forms an output may show it (raw, JSON
+/// escape, Rust `Debug` escape, either escaped once more).
+fn unfill(text: &str) -> String {
+    let mut out = text.replace("[0m", "");
+    for (c, json) in [
+        ('\u{7f}', "007f"),
+        ('\u{0}', "0000"),
+        ('\u{1b}', "001b"),
+        ('\u{200b}', "200b"),
+        ('\u{ad}', "00ad"),
+    ] {
+        let debug = format!("\\u{{{:x}}}", c as u32);
+        for form in [
+            format!("\\\\u{json}"),
+            format!("\\u{json}"),
+            format!("\\{debug}"),
+            debug,
+            c.to_string(),
+        ] {
+            out = out.replace(&form, "");
+        }
+    }
+    out
 }
 
 fn spell(piece: &str, how: Spelling, in_json: bool) -> String {
@@ -108,6 +147,16 @@ fn spell(piece: &str, how: Spelling, in_json: bool) -> String {
             .collect(),
         Spelling::DashEscaped if in_json => piece.replace('-', "\\u002d"),
         Spelling::Percent => piece.bytes().map(|b| format!("%{b:02X}")).collect(),
+        Spelling::Filled(f) if in_json => {
+            let mut out = String::new();
+            for (i, c) in piece.chars().enumerate() {
+                if i > 0 && i % 4 == 0 {
+                    out.push_str(FILLERS[f % FILLERS.len()]);
+                }
+                out.push(c);
+            }
+            out
+        }
         _ => piece.to_owned(),
     }
 }
@@ -158,7 +207,8 @@ fn spelling() -> impl Strategy<Value = Spelling> {
         Just(Spelling::Plain),
         Just(Spelling::JsonEscaped),
         Just(Spelling::DashEscaped),
-        Just(Spelling::Percent)
+        Just(Spelling::Percent),
+        (0..FILLERS.len()).prop_map(Spelling::Filled)
     ]
 }
 
@@ -177,6 +227,14 @@ fn answer(
     let mut raw = None;
     let mut headers = vec![];
     for (piece, spot, how, before) in pieces {
+        // Known limit: a malformed escape right before a filled piece can join its first
+        // characters into an escape of an invisible character (`\u00` + `0d…`); not
+        // covered yet, so filled pieces are planted without one.
+        let before = if matches!(how, Spelling::Filled(_)) {
+            ""
+        } else {
+            before
+        };
         let sp = |p: &str, in_json: bool| format!("{before}{}", spell(p, *how, in_json));
         let json = |p: &str| format!("\"{}\"", sp(p, true));
         match spot {
@@ -340,6 +398,12 @@ fn every_window_after_every_malformed_escape_in_every_spot_is_scrubbed() {
         Spelling::JsonEscaped,
         Spelling::DashEscaped,
         Spelling::Percent,
+        Spelling::Filled(0),
+        Spelling::Filled(1),
+        Spelling::Filled(2),
+        Spelling::Filled(3),
+        Spelling::Filled(4),
+        Spelling::Filled(5),
     ];
     let (mut runs, mut tried, mut leaked) = (0u64, 0u64, 0u64);
     let mut first_leak = None;
@@ -359,7 +423,7 @@ fn every_window_after_every_malformed_escape_in_every_spot_is_scrubbed() {
                         false,
                     );
                     for w in &windows {
-                        if let Some(text) = texts.iter().find(|t| t.contains(w)) {
+                        if let Some(text) = texts.iter().find(|t| unfill(t).contains(w)) {
                             leaked += 1;
                             first_leak.get_or_insert_with(|| {
                                 format!("{before:?} {spot:?} {how:?}: {w} in {text}")
@@ -387,6 +451,12 @@ fn the_canary_is_caught_by_the_check_itself() {
     assert!(leaks(&format!("x {TOKEN} y")).is_some());
     assert!(leaks(&TOKEN[30..38]).is_some());
     assert!(leaks(&TOKEN[..7]).is_none());
+    for f in 0..FILLERS.len() {
+        let filled = spell(TOKEN, Spelling::Filled(f), true);
+        assert!(!filled.contains(&TOKEN[..8]), "{filled}");
+        assert!(leaks(&filled).is_some(), "{filled}");
+        assert!(leaks(&format!("{filled:?}")).is_some(), "{filled:?}");
+    }
 }
 
 #[test]
