@@ -549,9 +549,14 @@ fn ureq_logs_the_token_only_at_the_documented_targets_and_levels() {
             "Content-Encoding",
             "Location",
             "X-Anything",
+            "Host",
+            "Accept",
+            "Accept-Encoding",
+            "Accept-Charset",
+            "User-Agent",
         ]
         .iter()
-        .map(|h| (h.to_string(), format!("echo {TOKEN}")))
+        .map(|h| (h.to_string(), format!("echo-{h} {TOKEN}")))
         .collect();
         headers.push(("Retry-After".into(), TOKEN.into()));
         Reply::Respond {
@@ -580,6 +585,40 @@ fn ureq_logs_the_token_only_at_the_documented_targets_and_levels() {
         if leaks(record).is_some() {
             leaking.insert((target.to_owned(), *level));
         }
+    }
+    // The README names exactly the response headers `ureq::run` logs at DEBUG (ureq's
+    // allow-list; it redacts the rest): each planted header is named iff it is logged.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("**Logging with the built-in transport")
+        .unwrap();
+    let section = &readme[start..start + readme[start..].find("\n\n").unwrap()];
+    for h in [
+        "Server",
+        "Date",
+        "Content-Type",
+        "X-Slack-Req-Id",
+        "X-OAuth-Scopes",
+        "Connection",
+        "Content-Encoding",
+        "Location",
+        "X-Anything",
+        "Host",
+        "Accept",
+        "Accept-Encoding",
+        "Accept-Charset",
+        "User-Agent",
+    ] {
+        let marker = format!("echo-{h} ");
+        let logged = records.iter().any(|(level, r)| {
+            *level == log::Level::Debug && r.starts_with("ureq::run") && r.contains(&marker)
+        });
+        let named = section.contains(&format!("`{h}`"));
+        assert_eq!(
+            logged, named,
+            "{h}: logged {logged}, named in the README {named}"
+        );
     }
     let leaking: Vec<String> = leaking.iter().map(|(t, l)| format!("{t} {l}")).collect();
     eprintln!("ureq records: {}; leaking: {leaking:?}", records.len());
