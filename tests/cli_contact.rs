@@ -212,17 +212,17 @@ fn token_mistakes_are_named_before_any_call() {
     let cases = [
         ("", "the token is empty", "not a user token"),
         (
-            " xoxp-1234567890-abcdefghij",
+            " xoxp-test-234567890-abcdefghij",
             "leading whitespace",
             "contains whitespace",
         ),
         (
-            "xoxp-1234567890-abcdefghij\n",
+            "xoxp-test-234567890-abcdefghij\n",
             "trailing whitespace",
             "contains whitespace",
         ),
         (
-            "Bearer xoxp-1234567890-abcdefghij",
+            "Bearer xoxp-test-234567890-abcdefghij",
             "starts with \"Bearer \"",
             "contains whitespace",
         ),

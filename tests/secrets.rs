@@ -21,7 +21,7 @@ use support::logs;
 
 /// A token shaped like Slack's (79 characters, 72 windows of 8), every window distinct.
 const TOKEN: &str =
-    "xoxp-2718281828459-3141592653589-7937458469283-8f3a9c0d2b7e41f6a5c8d9e0b1f2a3c4";
+    "xoxp-test-81828459-3141592653589-7937458469283-8f3a9c0d2b7e41f6a5c8d9e0b1f2a3c4";
 
 /// A rotating token's secrets, shaped like Slack's, every window distinct from the rest.
 const ACCESS: &str =
